@@ -1,0 +1,304 @@
+import type {
+  Auth,
+  FunctionReference,
+  GenericActionCtx,
+  GenericDataModel,
+  GenericMutationCtx,
+  PaginationOptions,
+} from "convex/server";
+import type { ComponentApi } from "../component/_generated/component.js";
+import { lookupAction, type ActionCatalog, type BuiltinAction } from "../shared/catalog.js";
+import { auditError } from "../shared/errors.js";
+import { validateEventInput } from "../shared/prepare.js";
+import {
+  LIMITS,
+  type ActorType,
+  type AuditEvent,
+  type Category,
+  type EventInput,
+  type EventPage,
+  type LogOptions,
+  type PiiField,
+  type RedactionMode,
+  type RequestContext,
+  type Severity,
+  type Status,
+} from "../shared/validators.js";
+
+export { AuditActions, BUILTIN_ACTIONS, defineAuditActions } from "../shared/catalog.js";
+export type { ActionCatalog, ActionInfo, BuiltinAction } from "../shared/catalog.js";
+export { isAuditLogError, ERROR_CODES } from "../shared/errors.js";
+export type { AuditLogErrorCode, AuditLogErrorData } from "../shared/errors.js";
+export { diffValues, renderChanges } from "../shared/diff.js";
+export { SECRET_KEY_PARTS, SECRET_KEYS_EXACT, isSecretKey, MASK } from "../shared/redact.js";
+export {
+  LIMITS,
+  SEVERITIES,
+  CATEGORIES,
+  STATUSES,
+  ACTOR_TYPES,
+  vEvent,
+  vEventPage,
+  vSeverity,
+  vCategory,
+} from "../shared/validators.js";
+export type {
+  ActorType,
+  AuditEvent,
+  Category,
+  Change,
+  EventPage,
+  RedactionMode,
+  RequestContext,
+  Severity,
+  Status,
+} from "../shared/validators.js";
+export type { ComponentApi };
+
+/** Contexts this client accepts: anything that can run the component's functions. */
+// Typed by the action signatures, the narrowest: query and mutation contexts satisfy them too.
+export type RunMutationCtx = Pick<GenericActionCtx<GenericDataModel>, "runMutation"> & {
+  auth?: Auth;
+  meta?: Partial<Pick<GenericMutationCtx<GenericDataModel>["meta"], "getRequestMetadata" | "getFunctionMetadata">>;
+};
+export type RunQueryCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery">;
+
+export type AuditLogOptions<C extends ActionCatalog | undefined = undefined> = {
+  /** Fields to redact wherever they appear in metadata, snapshots and diffs. */
+  piiFields?: PiiField[];
+  /** Also redact keys that look like secrets (password, token, apiKey ...). Default true. */
+  redactDefaults?: boolean;
+  /** How `piiFields` are redacted: mask (default), hash (keyed HMAC) or remove. */
+  redactionMode?: RedactionMode;
+  /** Secret for `hash` mode, at least 16 characters. Keep it in an environment variable. */
+  hashKey?: string;
+  /** Largest stored event, after redaction, in bytes. Default 64 KiB; at most 1 MiB. */
+  maxEventBytes?: number;
+  /** Your app's action catalog, from `defineAuditActions`: makes `action` typed. */
+  actions?: C;
+  /** Fill the actor from `ctx.auth` when a call names none. Default true. */
+  actorFromAuth?: boolean;
+  /** Fill ip, userAgent, requestId and source from the request. Default true. */
+  captureRequestContext?: boolean;
+};
+
+/** With a catalog, `action` must be one of its actions or a built-in one. */
+export type ActionOf<C> = C extends ActionCatalog ? (keyof C & string) | BuiltinAction : string;
+
+export type ActorInput = {
+  id?: string;
+  type?: ActorType;
+  role?: string;
+  name?: string;
+  email?: string;
+};
+
+export type LogEventArgs<A extends string = string> = {
+  action: A;
+  severity?: Severity;
+  category?: Category;
+  status?: Status;
+  errorMessage?: string;
+  /** Who did it. Defaults to the authenticated user; `undefined` means "not given". */
+  actorId?: string | null;
+  actor?: ActorInput;
+  tenantId?: string;
+  resourceType?: string;
+  resourceId?: string;
+  summary?: string;
+  metadata?: unknown;
+  tags?: string[];
+  /** Merged over what the request provides (ip, userAgent, requestId, source). */
+  context?: RequestContext;
+  /** An event with the same (tenantId, idempotencyKey) as a stored one is not stored again. */
+  idempotencyKey?: string;
+  /** When it happened, in ms since the epoch. Defaults to now; set it when importing. */
+  timestamp?: number;
+};
+
+export type LogChangeArgs<A extends string = string> = LogEventArgs<A> & {
+  before?: unknown;
+  after?: unknown;
+  /** Compute the structured diff. Default true. */
+  generateDiff?: boolean;
+};
+
+export type TimeWindowArgs = { fromTimestamp?: number; toTimestamp?: number };
+type Paged<T> = T & { paginationOpts: PaginationOptions };
+type Limited<T> = T & { limit?: number };
+
+export type ResourceQuery = TimeWindowArgs & { resourceType: string; resourceId: string; tenantId?: string };
+export type ActorQuery = TimeWindowArgs & { actorId: string; tenantId?: string; actions?: string[] };
+export type TenantQuery = TimeWindowArgs & { tenantId: string };
+export type WatchCriticalArgs = TimeWindowArgs & { severity?: Severity[]; limit?: number; tenantId?: string };
+
+const DEFAULT_LIMIT = 50;
+
+/**
+ * The audit log, as your app's functions use it.
+ *
+ * ```ts
+ * export const auditLog = new AuditLog(components.auditLog, { piiFields: ["email"] });
+ * ```
+ */
+export class AuditLog<C extends ActionCatalog | undefined = undefined> {
+  private readonly logOptions: LogOptions;
+
+  constructor(
+    public readonly component: ComponentApi,
+    public readonly options: AuditLogOptions<C> = {},
+  ) {
+    this.logOptions = {};
+    if (options.piiFields !== undefined) this.logOptions.piiFields = options.piiFields;
+    if (options.redactDefaults !== undefined) this.logOptions.redactDefaults = options.redactDefaults;
+    if (options.redactionMode !== undefined) this.logOptions.redactionMode = options.redactionMode;
+    if (options.hashKey !== undefined) this.logOptions.hashKey = options.hashKey;
+    if (options.maxEventBytes !== undefined) this.logOptions.maxEventBytes = options.maxEventBytes;
+  }
+
+  /** Records one event, in the caller's transaction when called from a mutation. */
+  async log(ctx: RunMutationCtx, event: LogEventArgs<ActionOf<C>>): Promise<string> {
+    const [input] = await this.toInputs(ctx, [event]);
+    return await ctx.runMutation(this.component.log.log, { event: input, options: this.logOptions });
+  }
+
+  /** Records a change with its before/after states and a structured diff. */
+  async logChange(ctx: RunMutationCtx, event: LogChangeArgs<ActionOf<C>>): Promise<string> {
+    return await this.log(ctx, event);
+  }
+
+  /** Records up to 500 events atomically: all are stored, or none. */
+  async logBulk(ctx: RunMutationCtx, events: LogChangeArgs<ActionOf<C>>[]): Promise<string[]> {
+    if (events.length > LIMITS.maxBulk) {
+      throw auditError("TOO_MANY_EVENTS", `logBulk takes at most ${LIMITS.maxBulk} events; got ${events.length}`, "events");
+    }
+    if (events.length === 0) return [];
+    const inputs = await this.toInputs(ctx, events);
+    return await ctx.runMutation(this.component.log.logBulk, { events: inputs, options: this.logOptions });
+  }
+
+  /** One event by id, or null. With `tenantId`, null unless it belongs to that tenant. */
+  async get(ctx: RunQueryCtx, args: { id: string; tenantId?: string }): Promise<AuditEvent | null> {
+    return await ctx.runQuery(this.component.queries.get, args);
+  }
+
+  /** Events about one resource, newest first. With `paginationOpts`, a page with a cursor. */
+  queryByResource(ctx: RunQueryCtx, args: Limited<ResourceQuery>): Promise<AuditEvent[]>;
+  queryByResource(ctx: RunQueryCtx, args: Paged<ResourceQuery>): Promise<EventPage>;
+  async queryByResource(ctx: RunQueryCtx, args: Limited<ResourceQuery> | Paged<ResourceQuery>) {
+    return await this.page(ctx, this.component.queries.queryByResource, args);
+  }
+
+  /** Events by one actor, newest first, optionally only some actions. */
+  queryByActor(ctx: RunQueryCtx, args: Limited<ActorQuery>): Promise<AuditEvent[]>;
+  queryByActor(ctx: RunQueryCtx, args: Paged<ActorQuery>): Promise<EventPage>;
+  async queryByActor(ctx: RunQueryCtx, args: Limited<ActorQuery> | Paged<ActorQuery>) {
+    return await this.page(ctx, this.component.queries.queryByActor, args);
+  }
+
+  /** Every event of one tenant (organisation), newest first. */
+  queryByTenant(ctx: RunQueryCtx, args: Limited<TenantQuery>): Promise<AuditEvent[]>;
+  queryByTenant(ctx: RunQueryCtx, args: Paged<TenantQuery>): Promise<EventPage>;
+  async queryByTenant(ctx: RunQueryCtx, args: Limited<TenantQuery> | Paged<TenantQuery>) {
+    return await this.page(ctx, this.component.queries.queryByTenant, args);
+  }
+
+  /** The newest events at the given severities (default error and critical); reactive in queries. */
+  async watchCritical(ctx: RunQueryCtx, args: WatchCriticalArgs = {}): Promise<AuditEvent[]> {
+    return await ctx.runQuery(this.component.queries.watchCritical, args);
+  }
+
+  private async page<A extends object>(
+    ctx: RunQueryCtx,
+    fn: FunctionReference<"query", "internal", A & { paginationOpts: PaginationOptions }, EventPage>,
+    args: Limited<A> | Paged<A>,
+  ): Promise<AuditEvent[] | EventPage> {
+    // The overloads above type the arguments; one generic call serves every query shape.
+    const run = ctx.runQuery as unknown as (f: typeof fn, a: object) => Promise<EventPage>;
+    if ("paginationOpts" in args && args.paginationOpts !== undefined) return await run(fn, args);
+    const { limit, ...rest } = args as Limited<A>;
+    const result = await run(fn, { ...rest, paginationOpts: { numItems: limit ?? DEFAULT_LIMIT, cursor: null } });
+    return result.page;
+  }
+
+  private async toInputs(ctx: RunMutationCtx, events: LogChangeArgs[]): Promise<EventInput[]> {
+    const needsActor = events.some((e) => (e.actorId ?? e.actor?.id) == null);
+    const identity =
+      needsActor && this.options.actorFromAuth !== false && ctx.auth
+        ? await ctx.auth.getUserIdentity()
+        : null;
+    const request = this.options.captureRequestContext === false ? undefined : await requestContext(ctx);
+    return events.map((event, i) => {
+      const input = toInput(event, identity, request, this.options.actions);
+      validateEventInput(input, events.length > 1 ? `events[${i}]` : "");
+      return input;
+    });
+  }
+}
+
+type Identity = { subject: string; name?: string } | null;
+
+function toInput(
+  event: LogChangeArgs,
+  identity: Identity,
+  request: RequestContext | undefined,
+  catalog: ActionCatalog | undefined,
+): EventInput {
+  if (typeof event !== "object" || event === null) {
+    throw auditError("INVALID_ARGUMENT", "an event must be an object", "event");
+  }
+  const { actorId, actor, context, metadata, before, after, ...rest } = event;
+  const input: EventInput = { ...rest } as EventInput;
+  for (const key of Object.keys(input) as (keyof EventInput)[]) {
+    if (input[key] === undefined) delete input[key];
+  }
+  const info = typeof event.action === "string" ? lookupAction(event.action, catalog) : undefined;
+  if (input.category === undefined && info) input.category = info.category;
+  if (input.severity === undefined && info) input.severity = info.severity;
+
+  const explicitId = actorId ?? actor?.id ?? undefined;
+  const actorFields = { ...actor };
+  delete actorFields.id;
+  if (explicitId !== undefined) {
+    input.actorId = explicitId;
+  } else if (identity) {
+    input.actorId = identity.subject;
+    actorFields.type ??= "user";
+    if (actorFields.name === undefined && identity.name !== undefined) actorFields.name = identity.name;
+  }
+  const cleanActor = Object.fromEntries(Object.entries(actorFields).filter(([, v]) => v !== undefined));
+  if (Object.keys(cleanActor).length > 0) input.actor = cleanActor;
+
+  const ctxFields = Object.fromEntries(
+    Object.entries({ ...request, ...context }).filter(([, v]) => v !== undefined && v !== null),
+  );
+  if (Object.keys(ctxFields).length > 0) input.context = ctxFields;
+  if (metadata !== undefined) input.metadata = metadata;
+  if (before !== undefined) input.before = before;
+  if (after !== undefined) input.after = after;
+  return input;
+}
+
+async function requestContext(ctx: RunMutationCtx): Promise<RequestContext | undefined> {
+  const meta = ctx.meta;
+  if (meta?.getRequestMetadata === undefined) return undefined;
+  const out: RequestContext = {};
+  try {
+    const m = await meta.getRequestMetadata();
+    if (m.ip) out.ip = m.ip;
+    if (m.userAgent) out.userAgent = m.userAgent.slice(0, LIMITS.maxContextFieldLength);
+    if (m.requestId) out.requestId = m.requestId;
+  } catch {
+    // Not every runtime has request metadata (e.g. older backends); the event is still logged.
+  }
+  try {
+    const fn = await meta.getFunctionMetadata?.();
+    if (fn?.name) out.source = fn.name;
+  } catch {
+    // As above.
+  }
+  return out;
+}
+
+/** Actions, HTTP actions and scheduled functions log through `ctx.runMutation` like mutations do. */
+export type ActionCtx = GenericActionCtx<GenericDataModel>;

@@ -1,0 +1,463 @@
+/* eslint-disable */
+/**
+ * Generated `ComponentApi` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type { FunctionReference } from "convex/server";
+
+/**
+ * A utility for referencing a Convex component's exposed API.
+ *
+ * Useful when expecting a parameter like `components.myComponent`.
+ * Usage:
+ * ```ts
+ * async function myFunction(ctx: QueryCtx, component: ComponentApi) {
+ *   return ctx.runQuery(component.someFile.someQuery, { ...args });
+ * }
+ * ```
+ */
+export type ComponentApi<Name extends string | undefined = string | undefined> =
+  {
+    log: {
+      log: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          event: {
+            action: string;
+            actor?: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type?: string;
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category?: string;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            errorMessage?: string;
+            generateDiff?: boolean;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: string;
+            status?: string;
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp?: number;
+          };
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
+        string,
+        Name
+      >;
+      logBulk: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          events: Array<{
+            action: string;
+            actor?: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type?: string;
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category?: string;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            errorMessage?: string;
+            generateDiff?: boolean;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: string;
+            status?: string;
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp?: number;
+          }>;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
+        Array<string>,
+        Name
+      >;
+    };
+    queries: {
+      get: FunctionReference<
+        "query",
+        "internal",
+        { id: string; tenantId?: string },
+        {
+          _creationTime: number;
+          _id: string;
+          action: string;
+          actor: {
+            email?: string;
+            name?: string;
+            role?: string;
+            type: "user" | "system" | "apiKey" | "service";
+          };
+          actorId?: string;
+          after?: any;
+          before?: any;
+          category:
+            | "auth"
+            | "organization"
+            | "member"
+            | "billing"
+            | "security"
+            | "admin"
+            | "system"
+            | "data";
+          changes?: Array<{
+            after?: any;
+            before?: any;
+            op: "add" | "remove" | "replace";
+            path: Array<string | number>;
+            redacted?: boolean;
+          }>;
+          context?: {
+            ip?: string;
+            requestId?: string;
+            sessionId?: string;
+            source?: string;
+            userAgent?: string;
+          };
+          diff?: string;
+          errorMessage?: string;
+          idempotencyKey?: string;
+          metadata?: any;
+          resourceId?: string;
+          resourceType?: string;
+          severity: "info" | "warning" | "error" | "critical";
+          status: "success" | "failure";
+          summary?: string;
+          tags?: Array<string>;
+          tenantId?: string;
+          timestamp: number;
+        } | null,
+        Name
+      >;
+      queryByActor: FunctionReference<
+        "query",
+        "internal",
+        {
+          actions?: Array<string>;
+          actorId: string;
+          fromTimestamp?: number;
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+          tenantId?: string;
+          toTimestamp?: number;
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            _creationTime: number;
+            _id: string;
+            action: string;
+            actor: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type: "user" | "system" | "apiKey" | "service";
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category:
+              | "auth"
+              | "organization"
+              | "member"
+              | "billing"
+              | "security"
+              | "admin"
+              | "system"
+              | "data";
+            changes?: Array<{
+              after?: any;
+              before?: any;
+              op: "add" | "remove" | "replace";
+              path: Array<string | number>;
+              redacted?: boolean;
+            }>;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            diff?: string;
+            errorMessage?: string;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity: "info" | "warning" | "error" | "critical";
+            status: "success" | "failure";
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp: number;
+          }>;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+          splitCursor?: string | null;
+        },
+        Name
+      >;
+      queryByResource: FunctionReference<
+        "query",
+        "internal",
+        {
+          fromTimestamp?: number;
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+          resourceId: string;
+          resourceType: string;
+          tenantId?: string;
+          toTimestamp?: number;
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            _creationTime: number;
+            _id: string;
+            action: string;
+            actor: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type: "user" | "system" | "apiKey" | "service";
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category:
+              | "auth"
+              | "organization"
+              | "member"
+              | "billing"
+              | "security"
+              | "admin"
+              | "system"
+              | "data";
+            changes?: Array<{
+              after?: any;
+              before?: any;
+              op: "add" | "remove" | "replace";
+              path: Array<string | number>;
+              redacted?: boolean;
+            }>;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            diff?: string;
+            errorMessage?: string;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity: "info" | "warning" | "error" | "critical";
+            status: "success" | "failure";
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp: number;
+          }>;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+          splitCursor?: string | null;
+        },
+        Name
+      >;
+      queryByTenant: FunctionReference<
+        "query",
+        "internal",
+        {
+          fromTimestamp?: number;
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+          tenantId: string;
+          toTimestamp?: number;
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            _creationTime: number;
+            _id: string;
+            action: string;
+            actor: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type: "user" | "system" | "apiKey" | "service";
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category:
+              | "auth"
+              | "organization"
+              | "member"
+              | "billing"
+              | "security"
+              | "admin"
+              | "system"
+              | "data";
+            changes?: Array<{
+              after?: any;
+              before?: any;
+              op: "add" | "remove" | "replace";
+              path: Array<string | number>;
+              redacted?: boolean;
+            }>;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            diff?: string;
+            errorMessage?: string;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity: "info" | "warning" | "error" | "critical";
+            status: "success" | "failure";
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp: number;
+          }>;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+          splitCursor?: string | null;
+        },
+        Name
+      >;
+      watchCritical: FunctionReference<
+        "query",
+        "internal",
+        {
+          fromTimestamp?: number;
+          limit?: number;
+          severity?: Array<string>;
+          tenantId?: string;
+          toTimestamp?: number;
+        },
+        Array<{
+          _creationTime: number;
+          _id: string;
+          action: string;
+          actor: {
+            email?: string;
+            name?: string;
+            role?: string;
+            type: "user" | "system" | "apiKey" | "service";
+          };
+          actorId?: string;
+          after?: any;
+          before?: any;
+          category:
+            | "auth"
+            | "organization"
+            | "member"
+            | "billing"
+            | "security"
+            | "admin"
+            | "system"
+            | "data";
+          changes?: Array<{
+            after?: any;
+            before?: any;
+            op: "add" | "remove" | "replace";
+            path: Array<string | number>;
+            redacted?: boolean;
+          }>;
+          context?: {
+            ip?: string;
+            requestId?: string;
+            sessionId?: string;
+            source?: string;
+            userAgent?: string;
+          };
+          diff?: string;
+          errorMessage?: string;
+          idempotencyKey?: string;
+          metadata?: any;
+          resourceId?: string;
+          resourceType?: string;
+          severity: "info" | "warning" | "error" | "critical";
+          status: "success" | "failure";
+          summary?: string;
+          tags?: Array<string>;
+          tenantId?: string;
+          timestamp: number;
+        }>,
+        Name
+      >;
+    };
+  };

@@ -1,0 +1,111 @@
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import { query } from "./_generated/server.js";
+import { auditError } from "../shared/errors.js";
+import { SEVERITIES, vEvent, vEventPage, vTimeRange, type Severity } from "../shared/validators.js";
+import { checkLimit, checkWindow, paginateMerged, paginateRange, takeMerged, type RangeSpec } from "./scan.js";
+
+const MAX_ACTIONS = 50;
+
+export const get = query({
+  args: { id: v.string(), tenantId: v.optional(v.string()) },
+  returns: v.union(vEvent, v.null()),
+  handler: async (ctx, { id, tenantId }) => {
+    const eventId = ctx.db.normalizeId("events", id);
+    if (eventId === null) return null;
+    const event = await ctx.db.get(eventId);
+    // Scoped callers must not learn that another tenant's event exists.
+    if (event === null || (tenantId !== undefined && event.tenantId !== tenantId)) return null;
+    return event;
+  },
+});
+
+export const queryByResource = query({
+  args: {
+    resourceType: v.string(),
+    resourceId: v.string(),
+    tenantId: v.optional(v.string()),
+    ...vTimeRange,
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: vEventPage,
+  handler: async (ctx, { resourceType, resourceId, tenantId, paginationOpts, ...window }) => {
+    const spec: RangeSpec =
+      tenantId === undefined
+        ? { index: "by_resource", eq: [["resourceType", resourceType], ["resourceId", resourceId]] }
+        : {
+            index: "by_tenant_resource",
+            eq: [["tenantId", tenantId], ["resourceType", resourceType], ["resourceId", resourceId]],
+          };
+    return await paginateRange(ctx, spec, window, paginationOpts);
+  },
+});
+
+export const queryByActor = query({
+  args: {
+    actorId: v.string(),
+    tenantId: v.optional(v.string()),
+    actions: v.optional(v.array(v.string())),
+    ...vTimeRange,
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: vEventPage,
+  handler: async (ctx, { actorId, tenantId, actions, paginationOpts, ...window }) => {
+    const prefix: Array<readonly [string, string | undefined]> =
+      tenantId === undefined ? [["actorId", actorId]] : [["tenantId", tenantId], ["actorId", actorId]];
+    if (actions === undefined) {
+      const index = tenantId === undefined ? "by_actor" : "by_tenant_actor";
+      return await paginateRange(ctx, { index, eq: prefix }, window, paginationOpts);
+    }
+    const unique = [...new Set(actions)].sort();
+    if (unique.length === 0 || unique.length > MAX_ACTIONS) {
+      throw auditError(
+        "INVALID_ARGUMENT",
+        `actions must list 1 to ${MAX_ACTIONS} actions; leave it out to match every action`,
+        "actions",
+      );
+    }
+    const index = tenantId === undefined ? "by_actor_action" : "by_tenant_actor_action";
+    // One index range per action: rows of other actions are never read.
+    const specs = unique.map((action): RangeSpec => ({ index, eq: [...prefix, ["action", action]] }));
+    if (specs.length === 1) return await paginateRange(ctx, specs[0], window, paginationOpts);
+    const shape = JSON.stringify(["queryByActor", actorId, tenantId ?? null, unique, window]);
+    return await paginateMerged(ctx, specs, window, paginationOpts, shape);
+  },
+});
+
+export const queryByTenant = query({
+  args: { tenantId: v.string(), ...vTimeRange, paginationOpts: paginationOptsValidator },
+  returns: vEventPage,
+  handler: async (ctx, { tenantId, paginationOpts, ...window }) => {
+    return await paginateRange(ctx, { index: "by_tenant", eq: [["tenantId", tenantId]] }, window, paginationOpts);
+  },
+});
+
+export const watchCritical = query({
+  args: {
+    severity: v.optional(v.array(v.string())),
+    limit: v.optional(v.number()),
+    tenantId: v.optional(v.string()),
+    ...vTimeRange,
+  },
+  returns: v.array(vEvent),
+  handler: async (ctx, { severity, limit, tenantId, ...window }) => {
+    checkWindow(window);
+    const n = checkLimit(limit ?? 20);
+    const wanted = [...new Set(severity ?? ["error", "critical"])];
+    if (wanted.length === 0) throw auditError("INVALID_SEVERITY", "severity must list at least one level", "severity");
+    for (const s of wanted) {
+      if (!(SEVERITIES as readonly string[]).includes(s)) {
+        throw auditError("INVALID_SEVERITY", `severity ${JSON.stringify(s)} is not one of ${SEVERITIES.join(", ")}`, "severity");
+      }
+    }
+    const specs = (wanted as Severity[]).map(
+      (s): RangeSpec =>
+        tenantId === undefined
+          ? { index: "by_severity", eq: [["severity", s]] }
+          : { index: "by_tenant_severity", eq: [["tenantId", tenantId], ["severity", s]] },
+    );
+    return await takeMerged(ctx, specs, window, n);
+  },
+});

@@ -1,0 +1,47 @@
+import { ConvexError } from "convex/values";
+
+/** Every error a caller of this package is expected to handle. */
+export const ERROR_CODES = [
+  "INVALID_ACTION",
+  "INVALID_SEVERITY",
+  "INVALID_ARGUMENT",
+  "INVALID_VALUE",
+  "TOO_DEEP",
+  "EVENT_TOO_LARGE",
+  "TOO_MANY_EVENTS",
+  "INVALID_CURSOR",
+  "INVALID_CONFIG",
+] as const;
+export type AuditLogErrorCode = (typeof ERROR_CODES)[number];
+
+export type AuditLogErrorData = {
+  code: AuditLogErrorCode;
+  message: string;
+  /** Where in the input the problem is, e.g. `events[3].metadata.a.b`. */
+  path?: string;
+};
+
+export function auditError(
+  code: AuditLogErrorCode,
+  message: string,
+  path?: string,
+): ConvexError<AuditLogErrorData> {
+  const data: AuditLogErrorData = path === undefined ? { code, message } : { code, message, path };
+  return new ConvexError(data);
+}
+
+/**
+ * True for errors raised by convex-audit-log, on either side of the component
+ * boundary. Narrow further with `err.data.code`.
+ */
+export function isAuditLogError(
+  err: unknown,
+  code?: AuditLogErrorCode,
+): err is ConvexError<AuditLogErrorData> {
+  if (!(err instanceof ConvexError)) return false;
+  const data: unknown = err.data;
+  if (typeof data !== "object" || data === null) return false;
+  const c = (data as { code?: unknown }).code;
+  if (typeof c !== "string" || !(ERROR_CODES as readonly string[]).includes(c)) return false;
+  return code === undefined || c === code;
+}

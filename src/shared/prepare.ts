@@ -1,0 +1,202 @@
+/**
+ * Turns what a caller sent into the document that is stored: checks every
+ * field, fills defaults, computes the diff, redacts, and enforces the size
+ * limit. The component runs this for every event, so no caller can skip it;
+ * the client runs `validateEventInput` first so that unstorable values get
+ * the same typed error before serialisation.
+ */
+import { lookupAction } from "./catalog.js";
+import { diffValues, renderChanges, stripSystemFields } from "./diff.js";
+import { auditError } from "./errors.js";
+import { createRedactor, type Redactor } from "./redact.js";
+import {
+  ACTOR_TYPES,
+  CATEGORIES,
+  LIMITS,
+  SEVERITIES,
+  STATUSES,
+  type ActorType,
+  type Category,
+  type EventDoc,
+  type EventInput,
+  type LogOptions,
+  type Severity,
+  type Status,
+} from "./validators.js";
+import { assertStorable, encodedSize } from "./values.js";
+
+function checkString(
+  value: string | undefined,
+  field: string,
+  max: number,
+  { required = false, allowEmpty = false } = {},
+): void {
+  if (value === undefined) {
+    if (required) throw auditError("INVALID_ARGUMENT", `${field} is required`, field);
+    return;
+  }
+  if (typeof value !== "string") throw auditError("INVALID_ARGUMENT", `${field} must be a string`, field);
+  if (!allowEmpty && value.trim().length === 0) {
+    throw auditError("INVALID_ARGUMENT", `${field} must not be empty`, field);
+  }
+  if (value.length > max) {
+    throw auditError("INVALID_ARGUMENT", `${field} is ${value.length} characters; the limit is ${max}`, field);
+  }
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  field: string,
+  code: "INVALID_SEVERITY" | "INVALID_ARGUMENT" = "INVALID_ARGUMENT",
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw auditError(code, `${field} ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`, field);
+  }
+  return value as T;
+}
+
+// Printable text without control characters, so actions render and index cleanly.
+const ACTION_PATTERN = /^[^\s\p{Cc}][^\p{Cc}]*$/u;
+
+/** Synchronous checks of one event; `at` prefixes paths in errors (e.g. "events[3]"). */
+export function validateEventInput(input: EventInput, at = ""): void {
+  const p = (f: string) => (at ? `${at}.${f}` : f);
+  if (typeof input !== "object" || input === null) {
+    throw auditError("INVALID_ARGUMENT", `${at || "event"} must be an object`, at || "event");
+  }
+  const action: unknown = input.action;
+  if (typeof action !== "string" || action.trim().length === 0) {
+    throw auditError("INVALID_ACTION", "action must be a non-empty string", p("action"));
+  }
+  if (action.length > LIMITS.maxActionLength) {
+    throw auditError(
+      "INVALID_ACTION",
+      `action is ${action.length} characters; the limit is ${LIMITS.maxActionLength}`,
+      p("action"),
+    );
+  }
+  if (!ACTION_PATTERN.test(action) || action !== action.trim()) {
+    throw auditError("INVALID_ACTION", "action must not contain control characters or surrounding spaces", p("action"));
+  }
+  oneOf(input.severity, SEVERITIES, p("severity"), "INVALID_SEVERITY");
+  oneOf(input.status, STATUSES, p("status"));
+  oneOf(input.category, CATEGORIES, p("category"));
+  oneOf(input.actor?.type, ACTOR_TYPES, p("actor.type"));
+  checkString(input.actorId, p("actorId"), LIMITS.maxIdLength);
+  checkString(input.actor?.role, p("actor.role"), LIMITS.maxIdLength);
+  checkString(input.actor?.name, p("actor.name"), LIMITS.maxIdLength);
+  checkString(input.actor?.email, p("actor.email"), LIMITS.maxIdLength);
+  checkString(input.tenantId, p("tenantId"), LIMITS.maxIdLength);
+  checkString(input.resourceType, p("resourceType"), LIMITS.maxIdLength);
+  checkString(input.resourceId, p("resourceId"), LIMITS.maxIdLength);
+  if (input.resourceId !== undefined && input.resourceType === undefined) {
+    throw auditError("INVALID_ARGUMENT", "resourceId needs a resourceType", p("resourceType"));
+  }
+  checkString(input.summary, p("summary"), LIMITS.maxSummaryLength, { allowEmpty: true });
+  checkString(input.errorMessage, p("errorMessage"), LIMITS.maxErrorMessageLength, { allowEmpty: true });
+  checkString(input.idempotencyKey, p("idempotencyKey"), LIMITS.maxIdLength);
+  if (input.tags !== undefined) {
+    if (!Array.isArray(input.tags)) throw auditError("INVALID_ARGUMENT", "tags must be an array of strings", p("tags"));
+    if (input.tags.length > LIMITS.maxTags) {
+      throw auditError("INVALID_ARGUMENT", `${input.tags.length} tags; the limit is ${LIMITS.maxTags}`, p("tags"));
+    }
+    input.tags.forEach((tag, i) => checkString(tag, p(`tags[${i}]`), LIMITS.maxTagLength));
+  }
+  if (input.context !== undefined) {
+    for (const [k, val] of Object.entries(input.context)) {
+      checkString(val as string | undefined, p(`context.${k}`), LIMITS.maxContextFieldLength, { allowEmpty: true });
+    }
+  }
+  if (input.timestamp !== undefined && (!Number.isFinite(input.timestamp) || input.timestamp < 0)) {
+    throw auditError("INVALID_ARGUMENT", "timestamp must be a non-negative number of milliseconds", p("timestamp"));
+  }
+  if (input.metadata !== undefined) assertStorable(input.metadata, p("metadata"));
+  if (input.before !== undefined) assertStorable(input.before, p("before"));
+  if (input.after !== undefined) assertStorable(input.after, p("after"));
+}
+
+export function resolveMaxEventBytes(options: LogOptions): number {
+  const max = options.maxEventBytes ?? LIMITS.defaultMaxEventBytes;
+  if (!Number.isInteger(max) || max < 1024 || max > LIMITS.maxEventBytes) {
+    throw auditError(
+      "INVALID_CONFIG",
+      `maxEventBytes must be an integer from 1024 to ${LIMITS.maxEventBytes}`,
+      "maxEventBytes",
+    );
+  }
+  return max;
+}
+
+/**
+ * Builds the stored document. `redactor` and `maxBytes` come from
+ * `prepareOptions` so a bulk call parses its options once.
+ */
+export async function buildEvent(
+  input: EventInput,
+  { redactor, maxBytes }: { redactor: Redactor; maxBytes: number },
+  now: number,
+  at = "",
+): Promise<EventDoc> {
+  validateEventInput(input, at);
+  const info = lookupAction(input.action, undefined);
+  const severity: Severity = (input.severity as Severity | undefined) ?? info?.severity ?? "info";
+  const category: Category =
+    (input.category as Category | undefined) ??
+    info?.category ??
+    (input.resourceType !== undefined ? "data" : "system");
+  const status: Status = (input.status as Status | undefined) ?? "success";
+  const actorType: ActorType =
+    (input.actor?.type as ActorType | undefined) ?? (input.actorId !== undefined ? "user" : "system");
+
+  const doc: EventDoc = {
+    action: input.action,
+    category,
+    severity,
+    status,
+    actor: { type: actorType },
+    timestamp: input.timestamp ?? now,
+  };
+  if (input.actor?.role !== undefined) doc.actor.role = input.actor.role;
+  if (input.actor?.name !== undefined) doc.actor.name = input.actor.name;
+  if (input.actor?.email !== undefined) doc.actor.email = input.actor.email;
+  const copy = ["errorMessage", "actorId", "tenantId", "resourceType", "resourceId", "summary", "idempotencyKey"] as const;
+  for (const key of copy) if (input[key] !== undefined) doc[key] = input[key];
+  if (input.tags !== undefined && input.tags.length > 0) doc.tags = [...new Set(input.tags)];
+  if (input.context !== undefined) {
+    const ctx = Object.fromEntries(Object.entries(input.context).filter(([, val]) => val !== undefined && val !== ""));
+    if (Object.keys(ctx).length > 0) doc.context = ctx;
+  }
+
+  if (input.metadata !== undefined) {
+    const metadata = await redactor.redactPayload(input.metadata);
+    if (metadata !== undefined) doc.metadata = metadata;
+  }
+  const hasBefore = input.before !== undefined && input.before !== null;
+  const hasAfter = input.after !== undefined && input.after !== null;
+  const before = hasBefore ? stripSystemFields(input.before) : undefined;
+  const after = hasAfter ? stripSystemFields(input.after) : undefined;
+  if (before !== undefined) doc.before = await redactor.redactPayload(before);
+  if (after !== undefined) doc.after = await redactor.redactPayload(after);
+  if (input.generateDiff !== false && (before !== undefined || after !== undefined)) {
+    // Diff the raw values, then redact each entry: a secret that changed still shows as changed.
+    const changes = await redactor.redactChanges(diffValues(before, after));
+    doc.changes = changes;
+    doc.diff = renderChanges(changes);
+  }
+
+  const size = encodedSize(doc);
+  if (size > maxBytes) {
+    throw auditError(
+      "EVENT_TOO_LARGE",
+      `event is ${size} bytes after redaction; the limit is ${maxBytes}`,
+      at || "event",
+    );
+  }
+  return doc;
+}
+
+export function prepareOptions(options: LogOptions = {}) {
+  return { redactor: createRedactor(options), maxBytes: resolveMaxEventBytes(options) };
+}
