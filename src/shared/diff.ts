@@ -95,8 +95,10 @@ export function renderChanges(changes: readonly Change[]): string {
   return changes
     .map((c) => {
       const p = c.path.length === 0 ? "(root)" : renderPath(c.path);
-      const before = c.redacted && c.before === undefined ? "[REDACTED]" : show(c.before);
-      const after = c.redacted && c.after === undefined ? "[REDACTED]" : show(c.after);
+      // Redacted values are markers, not data: print them bare.
+      const shown = (v: unknown) => (c.redacted ? (typeof v === "string" ? v : "[REDACTED]") : show(v));
+      const before = shown(c.before);
+      const after = shown(c.after);
       switch (c.op) {
         case "add":
           return `+ ${p}: ${after}`;

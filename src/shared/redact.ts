@@ -42,13 +42,24 @@ export const SECRET_KEYS_EXACT = ["ssn", "pin", "otp", "cvv", "cvc", "pan", "pwd
 
 const normalise = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
 
+/**
+ * Suffixes of keys that name or describe a secret without holding it
+ * (apiKeyId, tokenExpiresAt, passwordChangedAt, secretName): redacting those
+ * would hide which key was used, which is what an auditor asks first.
+ */
+const DESCRIPTOR_SUFFIX =
+  /(id|ids|name|type|count|changedat|createdat|updatedat|expiresat|expiry|length|version|hint|set|enabled|required)$/;
+
 export function isSecretKey(key: string): boolean {
   const k = normalise(key);
   if (k.length === 0) return false;
-  return (
-    (SECRET_KEYS_EXACT as readonly string[]).includes(k) ||
-    SECRET_KEY_PARTS.some((part) => k.includes(part))
-  );
+  if ((SECRET_KEYS_EXACT as readonly string[]).includes(k)) return true;
+  const m = DESCRIPTOR_SUFFIX.exec(k);
+  if (m !== null && m.index > 0) {
+    const stem = k.slice(0, m.index);
+    if (SECRET_KEY_PARTS.some((part) => stem.endsWith(part))) return false;
+  }
+  return SECRET_KEY_PARTS.some((part) => k.includes(part));
 }
 
 export type Redactor = {
