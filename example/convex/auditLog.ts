@@ -1,4 +1,4 @@
-import { AuditLog, defineAuditActions } from "convex-audit-log";
+import { AuditLog, defineAuditActions, exposeAuditLogApi } from "convex-audit-log";
 import { components } from "./_generated/api";
 
 /** This app's own actions: with the catalog, a misspelt action is a type error. */
@@ -20,4 +20,29 @@ export const auditLog = new AuditLog(components.auditLog, {
 export const typedAuditLog = new AuditLog(components.auditLog, {
   piiFields: ["email", "phone", "ssn", "password"],
   actions: appActions,
+});
+
+// The seed's exposed API. The auth result scopes what each caller sees: a
+// user id reads only that user's own events; `{ tenantId }` confines every
+// query to one organisation; `{ admin: true }` reads everything.
+export const {
+  queryByResource,
+  queryByActor,
+  watchCritical,
+  listByResource,
+  listByActor,
+  listByTenant,
+  get,
+} = exposeAuditLogApi(components.auditLog, {
+  auth: async (ctx, operation) => {
+    const identity = await ctx.auth.getUserIdentity();
+    const userId = identity?.subject ?? null;
+    if (!userId && operation.type !== "read") {
+      throw new Error("Unauthorized");
+    }
+    // Claims your auth provider puts in the token decide the wider scopes.
+    if (identity?.role === "admin") return { admin: true };
+    if (identity?.role === "org-admin" && typeof identity.orgId === "string") return { tenantId: identity.orgId };
+    return userId;
+  },
 });

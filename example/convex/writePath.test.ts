@@ -7,17 +7,17 @@ import { initConvexTest } from "./setup.test-helper";
 
 type T = ReturnType<typeof initConvexTest>;
 
+/** Every stored event, whatever its severity (the table is small in these tests). */
 async function countEvents(t: T) {
-  return await t.run(async (ctx) => {
-    const page = await ctx.runQuery(components.auditLog.queries.queryByTenant, {
-      tenantId: "__none__",
-      paginationOpts: { numItems: 1, cursor: null },
-    });
-    void page;
-    const all = await auditLog.queryByResource(ctx, { resourceType: "probe", resourceId: "x", limit: 1 });
-    void all;
-    return (await ctx.runQuery(components.auditLog.queries.watchCritical, { severity: ["info", "warning", "error", "critical"], limit: 1000 })).length;
-  });
+  return await t.run(
+    async (ctx) =>
+      (
+        await ctx.runQuery(components.auditLog.queries.watchCritical, {
+          severity: ["info", "warning", "error", "critical"],
+          limit: 1000,
+        })
+      ).length,
+  );
 }
 
 async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
@@ -26,7 +26,7 @@ async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
     (e: unknown) => e,
   );
   expect(err, `expected ${code}`).toBeInstanceOf(ConvexError);
-  expect(isAuditLogError(err, code), JSON.stringify((err as ConvexError<unknown>).data)).toBe(true);
+  expect(isAuditLogError(err, code), JSON.stringify((err as { data?: unknown }).data)).toBe(true);
 }
 
 describe("write path", () => {

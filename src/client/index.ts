@@ -302,3 +302,6 @@ async function requestContext(ctx: RunMutationCtx): Promise<RequestContext | und
 
 /** Actions, HTTP actions and scheduled functions log through `ctx.runMutation` like mutations do. */
 export type ActionCtx = GenericActionCtx<GenericDataModel>;
+
+export { exposeAuditLogApi } from "./expose.js";
+export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "TOO_MANY_EVENTS",
   "INVALID_CURSOR",
   "INVALID_CONFIG",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
 ] as const;
 export type AuditLogErrorCode = (typeof ERROR_CODES)[number];
 

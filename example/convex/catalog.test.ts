@@ -1,0 +1,35 @@
+import { describe, expect, test } from "vitest";
+import { AuditActions, BUILTIN_ACTIONS } from "convex-audit-log";
+import { typedAuditLog } from "./auditLog";
+import { initConvexTest } from "./setup.test-helper";
+
+describe("action catalog", () => {
+  test("every seed constant exists and has a category and default severity", () => {
+    const seedNames = [
+      "USER_LOGIN", "USER_LOGIN_FAILED", "USER_LOGOUT", "USER_SIGNUP",
+      "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "PASSWORD_RESET_COMPLETED",
+      "MFA_ENABLED", "MFA_DISABLED", "USER_CREATED", "USER_UPDATED", "USER_DELETED",
+      "USER_ROLE_CHANGED", "USER_PERMISSIONS_CHANGED", "RECORD_CREATED", "RECORD_UPDATED",
+      "RECORD_DELETED", "RECORD_VIEWED", "RECORD_EXPORTED", "SETTINGS_CHANGED",
+      "API_KEY_CREATED", "API_KEY_REVOKED", "UNAUTHORIZED_ACCESS", "SUSPICIOUS_ACTIVITY", "RATE_LIMIT_EXCEEDED",
+    ];
+    expect(Object.keys(AuditActions).sort()).toEqual([...seedNames].sort());
+    for (const name of seedNames) {
+      const action = AuditActions[name as keyof typeof AuditActions];
+      expect(BUILTIN_ACTIONS[action]).toBeDefined();
+    }
+  });
+
+  test("an app catalog sets category and severity, and a misspelt action is a type error", async () => {
+    const t = initConvexTest();
+    const id = await t.run((ctx) => typedAuditLog.log(ctx, { action: "document.deleted", resourceType: "documents", resourceId: "d" }));
+    const builtin = await t.run((ctx) => typedAuditLog.log(ctx, { action: AuditActions.UNAUTHORIZED_ACCESS }));
+    const [a, b] = await t.run(async (ctx) => [await typedAuditLog.get(ctx, { id }), await typedAuditLog.get(ctx, { id: builtin })]);
+    expect(a).toMatchObject({ category: "data", severity: "warning" });
+    expect(b).toMatchObject({ category: "security", severity: "critical" });
+    // Checked by `npm run typecheck`: the line below must stay a type error.
+    // @ts-expect-error "document.delted" is not in the catalog.
+    const typo = () => typedAuditLog.log({} as never, { action: "document.delted" });
+    expect(typo).toBeTypeOf("function");
+  });
+});
