@@ -28,6 +28,7 @@ export const typedAuditLog = new AuditLog(components.auditLog, {
 export const {
   queryByResource,
   queryByActor,
+  queryByTenant,
   watchCritical,
   listByResource,
   listByActor,
