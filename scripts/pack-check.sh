@@ -5,7 +5,7 @@
 #   2. packs the tarball (npm pack) and checks every `exports` target is inside it
 #   3. makes a scratch Convex app in a temp dir OUTSIDE the repo, installs the tarball there
 #      with the exact convex / convex-test / @edge-runtime/vm / vitest / typescript versions
-#      from this repo's package.json
+#      from this repo's package.json (react too, the optional peer of ./react)
 #   4. imports the package's entry points in plain Node (ESM resolution of dist/)
 #   5. writes a tiny app (convex.config.ts with app.use(auditLog), schema, one mutation that
 #      logs an event with a PII field, one query that reads it back with queryByResource)
@@ -39,7 +39,7 @@ case "$work" in "$repo"/*) fail "scratch dir $work is inside the repo" ;; esac
 cd "$repo"
 version_of() { node -e 'const p=require("./package.json");const n=process.argv[1];const v=(p.devDependencies||{})[n]??(p.dependencies||{})[n]??(p.peerDependencies||{})[n];if(!v){console.error("no version for "+n+" in package.json");process.exit(1)}console.log(v)' "$1"; }
 deps=()
-for name in convex convex-test @edge-runtime/vm vitest typescript; do
+for name in convex convex-test @edge-runtime/vm vitest typescript react; do
   deps+=("$name@$(version_of "$name")")
 done
 
@@ -105,15 +105,22 @@ installed=$(node -p 'require("convex-audit-log/package.json").version')
 echo "installed convex-audit-log@$installed"
 
 say "import the package's entry points in plain Node"
-node --input-type=module -e '
+react_source=0
+[[ -f "$repo/src/react/index.ts" || -f "$repo/src/react/index.tsx" ]] && react_source=1
+REACT_SOURCE=$react_source node --input-type=module -e '
 const main = await import("convex-audit-log");
 if (typeof main.AuditLog !== "function") throw new Error("convex-audit-log has no AuditLog export");
 const config = await import("convex-audit-log/convex.config.js");
 if (!config.default) throw new Error("convex-audit-log/convex.config.js has no default export");
 await import("convex-audit-log/convex.config");
+const react = await import("convex-audit-log/react").catch((e) => {
+  if (process.env.REACT_SOURCE === "1") throw e;
+  console.log("  warning: convex-audit-log/react not importable yet:", e.code ?? e.message);
+});
+if (react && Object.keys(react).length === 0) throw new Error("convex-audit-log/react exports nothing");
 const testEntry = import.meta.resolve("convex-audit-log/test");
 if (!testEntry.includes("/node_modules/convex-audit-log/src/test.ts")) throw new Error("convex-audit-log/test resolves to " + testEntry);
-console.log("  ok: convex-audit-log, convex.config(.js); ./test ->", testEntry.replace(/^file:\/\//, ""));
+console.log("  ok: convex-audit-log, convex.config(.js)" + (react ? ", react" : "") + "; ./test ->", testEntry.replace(/^file:\/\//, ""));
 '
 
 say "write the app: convex.config.ts, schema.ts, notes.ts, notes.test.ts"
