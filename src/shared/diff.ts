@@ -31,6 +31,9 @@ export function stripSystemFields(value: unknown): unknown {
  * top-level field becomes an `add` (or `remove`) entry.
  */
 export function diffValues(before: unknown, after: unknown): Change[] {
+  // Also when the root is replaced whole (object ↔ non-object), its system fields are not part of the diff.
+  before = stripSystemFields(before);
+  after = stripSystemFields(after);
   const changes: Change[] = [];
   const path: PathSeg[] = [];
   const walk = (a: unknown, b: unknown) => {
@@ -52,7 +55,8 @@ export function diffValues(before: unknown, after: unknown): Change[] {
       }
       for (const key of Object.keys(b)) {
         if (path.length === 0 && SYSTEM_FIELDS.has(key)) continue;
-        if (Object.prototype.hasOwnProperty.call(a, key) && a[key] !== undefined) continue;
+        // Keys of `a` were all walked above, including those whose value is undefined.
+        if (Object.prototype.hasOwnProperty.call(a, key)) continue;
         path.push(key);
         walk(undefined, b[key]);
         path.pop();
@@ -87,7 +91,14 @@ function show(value: unknown): string {
   const s = JSON.stringify(value, (_k, v: unknown) =>
     typeof v === "bigint" ? `${v}n` : v instanceof ArrayBuffer ? `<${v.byteLength} bytes>` : v,
   );
-  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+  if (s.length <= 200) return s;
+  // Do not cut a surrogate pair in half: a lone surrogate is not valid Unicode.
+  const end = isHighSurrogate(s.charCodeAt(196)) ? 196 : 197;
+  return `${s.slice(0, end)}...`;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
 }
 
 /** One line per change: `+ path: after`, `- path: before`, `~ path: before → after`. */

@@ -80,6 +80,12 @@ export function validateEventInput(input: EventInput, at = ""): void {
   if (!ACTION_PATTERN.test(action) || action !== action.trim()) {
     throw auditError("INVALID_ACTION", "action must not contain control characters or surrounding spaces", p("action"));
   }
+  for (const field of ["actor", "context"] as const) {
+    const val: unknown = input[field];
+    if (val !== undefined && (typeof val !== "object" || val === null || Array.isArray(val))) {
+      throw auditError("INVALID_ARGUMENT", `${field} must be an object`, p(field));
+    }
+  }
   oneOf(input.severity, SEVERITIES, p("severity"), "INVALID_SEVERITY");
   oneOf(input.status, STATUSES, p("status"));
   oneOf(input.category, CATEGORIES, p("category"));
@@ -117,16 +123,20 @@ export function validateEventInput(input: EventInput, at = ""): void {
   if (input.after !== undefined) assertStorable(input.after, p("after"));
 }
 
+/** The largest `maxEventBytes` a caller may configure (documented as "at most 1 MiB"). */
+const MAX_CONFIGURABLE_EVENT_BYTES = 1024 * 1024;
+
 export function resolveMaxEventBytes(options: LogOptions): number {
   const max = options.maxEventBytes ?? LIMITS.defaultMaxEventBytes;
-  if (!Number.isInteger(max) || max < 1024 || max > LIMITS.maxEventBytes) {
+  if (!Number.isInteger(max) || max < 1024 || max > MAX_CONFIGURABLE_EVENT_BYTES) {
     throw auditError(
       "INVALID_CONFIG",
-      `maxEventBytes must be an integer from 1024 to ${LIMITS.maxEventBytes}`,
+      `maxEventBytes must be an integer from 1024 to ${MAX_CONFIGURABLE_EVENT_BYTES}`,
       "maxEventBytes",
     );
   }
-  return max;
+  // Up to 1 MiB is accepted; the effective limit keeps room for system fields.
+  return Math.min(max, LIMITS.maxEventBytes);
 }
 
 /**
@@ -181,7 +191,16 @@ export async function buildEvent(
   if (after !== undefined) doc.after = await redactor.redactPayload(after);
   if (input.generateDiff !== false && (before !== undefined || after !== undefined)) {
     // Diff the raw values, then redact each entry: a secret that changed still shows as changed.
-    const changes = await redactor.redactChanges(diffValues(before, after));
+    const raw = diffValues(before, after);
+    if (raw.length > LIMITS.maxChanges) {
+      // Convex caps arrays at 8192 items; refuse with a typed error rather than fail at insert.
+      throw auditError(
+        "EVENT_TOO_LARGE",
+        `the diff has ${raw.length} changes; the limit is ${LIMITS.maxChanges} (pass generateDiff: false to store before and after only)`,
+        at ? `${at}.changes` : "changes",
+      );
+    }
+    const changes = await redactor.redactChanges(raw);
     doc.changes = changes;
     doc.diff = renderChanges(changes);
   }

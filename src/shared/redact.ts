@@ -109,22 +109,26 @@ export function createRedactor(options: LogOptions = {}): Redactor {
   // Secrets are never hashed: a keyed hash of a short password can be brute forced.
   const secretMode: RedactionMode = defaultMode === "remove" ? "remove" : "mask";
 
+  const configured = (path: readonly PathSeg[], last: string): RedactionMode | undefined => {
+    const named = byName.get(last.toLowerCase());
+    if (named) return named;
+    if (byPath.size === 0) return undefined;
+    const dotted = path
+      .filter((s): s is string => typeof s === "string")
+      .map((s) => s.toLowerCase())
+      .join(".");
+    return byPath.get(dotted);
+  };
+
   const matchKey = (path: readonly PathSeg[]): RedactionMode | undefined => {
     const last = path[path.length - 1];
     if (typeof last !== "string") return undefined;
-    const lower = last.toLowerCase();
-    const named = byName.get(lower);
-    if (named) return named;
-    if (byPath.size > 0) {
-      const dotted = path
-        .filter((s): s is string => typeof s === "string")
-        .map((s) => s.toLowerCase())
-        .join(".");
-      const m = byPath.get(dotted);
-      if (m) return m;
-    }
-    if (defaults && isSecretKey(last)) return secretMode;
-    return undefined;
+    const secret = defaults && isSecretKey(last);
+    const mode = configured(path, last);
+    // A secret-looking key is never hashed, even when a piiFields entry asks for hash.
+    if (mode === "hash" && secret) return secretMode;
+    if (mode) return mode;
+    return secret ? secretMode : undefined;
   };
 
   const match = (path: readonly PathSeg[]) => {
@@ -170,8 +174,8 @@ export function createRedactor(options: LogOptions = {}): Redactor {
         if (child === undefined) continue;
         path.push(key);
         const mode = matchKey(path);
-        if (mode === undefined) out[key] = await walk(child);
-        else if (mode !== "remove") out[key] = await replacement(mode, child);
+        if (mode === undefined) setField(out, key, await walk(child));
+        else if (mode !== "remove") setField(out, key, await replacement(mode, child));
         path.pop();
       }
       return out;
@@ -204,6 +208,15 @@ export function createRedactor(options: LogOptions = {}): Redactor {
   };
 
   return { match, redactPayload, redactChanges };
+}
+
+/** `out[key] = value`, except that a "__proto__" key is kept as a field rather than setting the prototype. */
+function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    out[key] = value;
+  }
 }
 
 /** Deterministic JSON for hashing: sorted keys, bigint and bytes spelled out. */

@@ -39,7 +39,12 @@ export function assertStorable(
 ): void {
   const ancestors = new Set<object>();
   const path: PathSeg[] = [];
-  const where = () => (path.length === 0 ? label : `${label}.${renderPath(path)}`);
+  const where = () => {
+    if (path.length === 0) return label;
+    const rest = renderPath(path);
+    // `metadata[0]` and `metadata["café"]`, not `metadata.[0]`.
+    return rest.startsWith("[") ? `${label}${rest}` : `${label}.${rest}`;
+  };
   const bad = (what: string) => auditError("INVALID_VALUE", `${where()}: ${what}`, where());
 
   const visit = (v: unknown, depth: number): void => {
