@@ -84,15 +84,10 @@ export const vRequestContext = v.object({
 });
 export type RequestContext = Infer<typeof vRequestContext>;
 
-/** The stored event, without system fields. */
-export const eventFields = {
-  action: v.string(),
-  category: vCategory,
-  severity: vSeverity,
-  status: vStatus,
+/** Fields stored as the caller sent them (after checks and redaction). */
+const freeFormFields = {
   errorMessage: v.optional(v.string()),
   actorId: v.optional(v.string()),
-  actor: vActor,
   tenantId: v.optional(v.string()),
   resourceType: v.optional(v.string()),
   resourceId: v.optional(v.string()),
@@ -101,11 +96,21 @@ export const eventFields = {
   tags: v.optional(v.array(v.string())),
   before: v.optional(v.any()),
   after: v.optional(v.any()),
+  context: v.optional(vRequestContext),
+  idempotencyKey: v.optional(v.string()),
+};
+
+/** The stored event, without system fields. */
+export const eventFields = {
+  action: v.string(),
+  category: vCategory,
+  severity: vSeverity,
+  status: vStatus,
+  actor: vActor,
+  ...freeFormFields,
   changes: v.optional(v.array(vChange)),
   /** Readable rendering of `changes`, one line per change. */
   diff: v.optional(v.string()),
-  context: v.optional(vRequestContext),
-  idempotencyKey: v.optional(v.string()),
   timestamp: v.number(),
 };
 export const vEventDoc = v.object(eventFields);
@@ -129,8 +134,6 @@ export const vEventInput = v.object({
   category: v.optional(v.string()),
   severity: v.optional(v.string()),
   status: v.optional(v.string()),
-  errorMessage: v.optional(v.string()),
-  actorId: v.optional(v.string()),
   actor: v.optional(
     v.object({
       type: v.optional(v.string()),
@@ -139,17 +142,8 @@ export const vEventInput = v.object({
       email: v.optional(v.string()),
     }),
   ),
-  tenantId: v.optional(v.string()),
-  resourceType: v.optional(v.string()),
-  resourceId: v.optional(v.string()),
-  summary: v.optional(v.string()),
-  metadata: v.optional(v.any()),
-  tags: v.optional(v.array(v.string())),
-  before: v.optional(v.any()),
-  after: v.optional(v.any()),
+  ...freeFormFields,
   generateDiff: v.optional(v.boolean()),
-  context: v.optional(vRequestContext),
-  idempotencyKey: v.optional(v.string()),
   timestamp: v.optional(v.number()),
 });
 export type EventInput = Infer<typeof vEventInput>;
