@@ -242,3 +242,22 @@ describe("bad query input gets a typed error", () => {
     expect(rerun.continueCursor).toBe(first.continueCursor);
   });
 });
+
+describe("search text", () => {
+  test("is built from routing fields and tags, never from redacted payloads", async () => {
+    const t = initConvexTest();
+    const id = await t.run((ctx) =>
+      auditLog.log(ctx, {
+        action: "user.password.changed",
+        actorId: "u7",
+        resourceType: "users",
+        resourceId: "u7",
+        summary: "Password rotated",
+        tags: ["security", "self-service"],
+        metadata: { password: "hunter2", email: "u7@example.com" },
+      }),
+    );
+    const event = await t.run((ctx) => auditLog.get(ctx, { id }));
+    expect(event?.searchText).toBe("user.password.changed Password rotated users u7 u7 tag:security tag:self-service");
+  });
+});

@@ -22,5 +22,17 @@ export default defineSchema({
     .index("by_tenant_actor", ["tenantId", "actorId", "timestamp"])
     .index("by_tenant_actor_action", ["tenantId", "actorId", "action", "timestamp"])
     .index("by_tenant_severity", ["tenantId", "severity", "timestamp"])
-    .index("by_idempotency", ["tenantId", "idempotencyKey"]),
+    // For search, statistics and anomalies ([scale]): each filter a planner may lead with.
+    .index("by_tenant_action", ["tenantId", "action", "timestamp"])
+    .index("by_category", ["category", "timestamp"])
+    .index("by_tenant_category", ["tenantId", "category", "timestamp"])
+    .index("by_status", ["status", "timestamp"])
+    .index("by_tenant_status", ["tenantId", "status", "timestamp"])
+    .index("by_idempotency", ["tenantId", "idempotencyKey"])
+    // Words of the action, summary, resource, actor and tags ("tag:<t>"), for
+    // phrase search and for tag filters, which no array index can serve.
+    .searchIndex("search_text", {
+      searchField: "searchText",
+      filterFields: ["tenantId", "severity", "category", "status", "action"],
+    }),
 });

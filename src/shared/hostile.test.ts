@@ -395,6 +395,7 @@ describe("the stored document for valid input", () => {
       tags: ["auth"],
       context: { ip: "1.2.3.4" },
       metadata: { method: "password", password: "[REDACTED]" },
+      searchText: "user.login.failed u1 tag:auth",
       timestamp: 1_700_000_000_000,
     });
     expect(await build({ action: "custom.thing", resourceType: "docs", resourceId: "d", timestamp: 5 })).toMatchObject({

@@ -205,6 +205,8 @@ export async function buildEvent(
     doc.diff = renderChanges(changes);
   }
 
+  doc.searchText = searchTextOf(doc);
+
   const size = encodedSize(doc);
   if (size > maxBytes) {
     throw auditError(
@@ -218,4 +220,14 @@ export async function buildEvent(
 
 export function prepareOptions(options: LogOptions = {}) {
   return { redactor: createRedactor(options), maxBytes: resolveMaxEventBytes(options) };
+}
+
+/**
+ * The text a search index reads. Built only from identity and routing fields
+ * and the summary, never from payloads, so redacted values cannot leak into it.
+ */
+export function searchTextOf(doc: EventDoc): string {
+  const words = [doc.action, doc.summary, doc.resourceType, doc.resourceId, doc.actorId, doc.actor.name];
+  for (const tag of doc.tags ?? []) words.push(`tag:${tag}`);
+  return words.filter((w): w is string => typeof w === "string" && w.length > 0).join(" ");
 }

@@ -111,6 +111,8 @@ export const eventFields = {
   changes: v.optional(v.array(vChange)),
   /** Readable rendering of `changes`, one line per change. */
   diff: v.optional(v.string()),
+  /** What the search index reads: action, summary, resource, actor, and tags as "tag:<t>". */
+  searchText: v.optional(v.string()),
   timestamp: v.number(),
 };
 export const vEventDoc = v.object(eventFields);

@@ -166,6 +166,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           resourceId?: string;
           resourceType?: string;
+          searchText?: string;
           severity: "info" | "warning" | "error" | "critical";
           status: "success" | "failure";
           summary?: string;
@@ -238,6 +239,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            searchText?: string;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
@@ -313,6 +315,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            searchText?: string;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
@@ -386,6 +389,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            searchText?: string;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
@@ -450,6 +454,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           resourceId?: string;
           resourceType?: string;
+          searchText?: string;
           severity: "info" | "warning" | "error" | "critical";
           status: "success" | "failure";
           summary?: string;
