@@ -1,0 +1,50 @@
+/**
+ * convex-test outside vitest. convex-test finds function modules through
+ * `import.meta.glob`, which only exists under Vite; here the same map is built
+ * from the file system so the bench runs in plain Node (via tsx) with no
+ * Vite transform between it and the component code it measures.
+ */
+import { convexTest } from "convex-test";
+import { componentsGeneric } from "convex/server";
+import { readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ComponentApi } from "../src/component/_generated/component.js";
+import componentSchema from "../src/component/schema.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return tsFiles(path);
+    // Tests may sit beside the component's modules; they are not functions.
+    return e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") && !e.name.endsWith(".d.ts") ? [path] : [];
+  });
+}
+
+/**
+ * Keyed by absolute path: convex-test takes everything before "_generated" in
+ * the first key that contains it as the root, then looks up `root + "log"` for
+ * a function named "log:logBulk" (extension stripped).
+ */
+export function componentModules(): Record<string, () => Promise<unknown>> {
+  const dir = join(root, "src", "component");
+  return Object.fromEntries(tsFiles(dir).map((file) => [file, () => import(pathToFileURL(file).href)]));
+}
+
+export function createRuntime() {
+  // The bench calls no app function, but convex-test still wants a module map
+  // with a "_generated" entry to locate the app root; an empty stand-in does.
+  const t = convexTest({
+    modules: { [join(root, "bench", "_generated", "api.ts")]: async () => ({}) },
+    transactionLimits: true,
+  });
+  t.registerComponent("auditLog", componentSchema, componentModules());
+  return t;
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;
+
+/** What `components.auditLog` is in an app that mounted the component as "auditLog". */
+export const auditLogApi = (componentsGeneric() as unknown as { auditLog: ComponentApi }).auditLog;
