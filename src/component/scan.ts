@@ -209,12 +209,10 @@ export async function paginateMerged(
     if (end === undefined && page.length >= numItems) break;
     heads[best] = (await iters[best].next()).value ?? null;
   }
+  // A pinned page continues exactly where it was pinned, even if the row there is gone since.
+  if (end !== undefined) return { page, isDone: false, continueCursor: paginationOpts.endCursor! };
   const last = page[page.length - 1];
-  const continueCursor =
-    last === undefined
-      ? paginationOpts.endCursor ?? encodeCursor(shape, "end")
-      : encodeCursor(shape, { t: last.timestamp, c: last._creationTime });
-  return { page, isDone: false, continueCursor };
+  return { page, isDone: false, continueCursor: encodeCursor(shape, { t: last.timestamp, c: last._creationTime }) };
 }
 
 /** Newest `limit` rows across several ranges (no cursor): for live views. */
