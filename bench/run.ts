@@ -23,6 +23,7 @@ import { changePair, runCpuBench, type CpuResult } from "./cpu.js";
 import { ACTIONS, DAY, generate, RESOURCE_TYPES, resourceId, SEVERITY_NAMES, TIE_ACTOR, toInput, type Row } from "./data.js";
 import { Model } from "./model.js";
 import { auditLogApi, createRuntime, type Runtime } from "./runtime.js";
+import { PLUGINS } from "./plugins.js";
 
 type Ctx = Parameters<Parameters<Runtime["run"]>[0]>[0];
 type Cost = {
@@ -383,6 +384,12 @@ async function main() {
       "same key again: returns the first id, writes nothing");
   }
   sampleMemory();
+
+  for (const group of PLUGINS) {
+    console.log(`Scenarios: ${group.name} ...`);
+    await group.run({ t, w, model, pageSize: PAGE, measure: (fn) => measure(t, fn), record });
+    sampleMemory();
+  }
 
   printTable(scenarios, cpu);
   const failures = scenarios.filter((s) => !s.pass).length + cpu.filter((c) => !c.correct).length;

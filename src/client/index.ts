@@ -208,6 +208,14 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     return await ctx.runQuery(this.component.queries.watchCritical, args);
   }
 
+  // [scale:search] methods for search go here.
+
+  // [scale:stats] methods for getStats and detectAnomalies go here.
+
+  // [scale:report] methods for generateReport go here.
+
+  // [scale:retention] methods for cleanup, policies and legal holds go here.
+
   private async page<A extends object>(
     ctx: RunQueryCtx,
     fn: FunctionReference<"query", "internal", A & { paginationOpts: PaginationOptions }, EventPage>,
