@@ -29,6 +29,7 @@ export const {
   queryByResource,
   queryByActor,
   queryByTenant,
+  search,
   watchCritical,
   listByResource,
   listByActor,

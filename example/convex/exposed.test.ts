@@ -63,3 +63,17 @@ describe("exposeAuditLogApi: the auth result scopes every row", () => {
     expect(all).toHaveLength(3);
   });
 });
+
+describe("exposed search", () => {
+  test("a viewer searches only their own events; a tenant admin only their tenant", async () => {
+    const { t } = await seed();
+    const alice = t.withIdentity({ subject: "alice" });
+    const mine = await alice.query(api.auditLog.search, { filters: {}, paginationOpts: { numItems: 10, cursor: null } });
+    expect(mine.page.map((e) => e.actorId)).toEqual(["alice"]);
+    expect(await codeOf(alice.query(api.auditLog.search, { filters: { actorIds: ["bob"] }, paginationOpts: { numItems: 10, cursor: null } }))).toBe("FORBIDDEN");
+    const admin = t.withIdentity({ subject: "olga", role: "org-admin", orgId: "org1" } as never);
+    const org = await admin.query(api.auditLog.search, { filters: { severity: ["critical"] }, paginationOpts: { numItems: 10, cursor: null } });
+    expect(org.page.map((e) => e.actorId)).toEqual(["bob"]);
+    expect(await codeOf(admin.query(api.auditLog.search, { filters: { tenantId: "org2" }, paginationOpts: { numItems: 10, cursor: null } }))).toBe("FORBIDDEN");
+  });
+});

@@ -22,7 +22,17 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { auditError } from "../shared/errors.js";
-import { vEvent, vEventPage, vSeverity, type AuditEvent, type EventPage } from "../shared/validators.js";
+import {
+  vEvent,
+  vEventPage,
+  vSearchFilters,
+  vSearchPage,
+  vSeverity,
+  type AuditEvent,
+  type EventPage,
+  type SearchFilters,
+  type SearchPage,
+} from "../shared/validators.js";
 
 export type AuditScope =
   | string
@@ -35,7 +45,8 @@ export type AuditOperation =
   | { type: "read"; query: "queryByResource"; resourceType: string; resourceId: string; tenantId?: string }
   | { type: "read"; query: "queryByActor"; actorId: string; tenantId?: string }
   | { type: "read"; query: "queryByTenant"; tenantId: string }
-  | { type: "read"; query: "watchCritical"; tenantId?: string };
+  | { type: "read"; query: "watchCritical"; tenantId?: string }
+  | { type: "read"; query: "search"; filters: SearchFilters };
 
 export type ExposeOptions<DataModel extends GenericDataModel> = {
   auth: (
@@ -167,6 +178,23 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
         const event = await ctx.runQuery(q.get, { id, tenantId: scope.kind === "tenant" ? scope.tenantId : undefined });
         if (event !== null && scope.kind === "viewer" && event.actorId !== scope.actorId) return null;
         return event;
+      },
+    }),
+    /** search, confined to the caller's scope: a viewer searches their own events only. */
+    search: queryGeneric({
+      args: { filters: vSearchFilters, paginationOpts: paginationOptsValidator, scanBudget: v.optional(v.number()) },
+      returns: vSearchPage,
+      handler: async (ctx, { filters, paginationOpts, scanBudget }): Promise<SearchPage> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "search", filters });
+        const scoped: SearchFilters = { ...filters, tenantId: tenantFor(scope, filters.tenantId) };
+        if (scope.kind === "viewer") {
+          if (filters.actorIds !== undefined && filters.actorIds.some((a) => a !== scope.actorId)) {
+            throw auditError("FORBIDDEN", "you may search only your own activity", "filters.actorIds");
+          }
+          scoped.actorIds = [scope.actorId];
+        }
+        if (scoped.tenantId === undefined) delete scoped.tenantId;
+        return await ctx.runQuery(component.search.search, { filters: scoped, paginationOpts, scanBudget });
       },
     }),
     watchCritical: queryGeneric({

@@ -21,6 +21,8 @@ import {
   type PiiField,
   type RedactionMode,
   type RequestContext,
+  type SearchFilters,
+  type SearchPage,
   type Severity,
   type Status,
 } from "../shared/validators.js";
@@ -50,6 +52,8 @@ export type {
   EventPage,
   RedactionMode,
   RequestContext,
+  SearchFilters,
+  SearchPage,
   Severity,
   Status,
 } from "../shared/validators.js";
@@ -209,6 +213,21 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   }
 
   // [scale:search] methods for search go here.
+  /**
+   * Events matching every filter, newest first (by relevance with a free-text
+   * `query`). A page may hold fewer than `limit` rows when its scan budget ran
+   * out: keep paging with `continueCursor` until `isDone`.
+   */
+  async search(
+    ctx: RunQueryCtx,
+    args: { filters?: SearchFilters; pagination?: { limit?: number; cursor?: string | null }; scanBudget?: number } = {},
+  ): Promise<SearchPage> {
+    return await ctx.runQuery(this.component.search.search, {
+      filters: args.filters ?? {},
+      paginationOpts: { numItems: args.pagination?.limit ?? DEFAULT_LIMIT, cursor: args.pagination?.cursor ?? null },
+      scanBudget: args.scanBudget,
+    });
+  }
 
   // [scale:stats] methods for getStats and detectAnomalies go here.
 

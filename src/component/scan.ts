@@ -26,12 +26,17 @@ export type EventIndex =
   | "by_tenant_resource"
   | "by_tenant_actor"
   | "by_tenant_actor_action"
-  | "by_tenant_severity";
+  | "by_tenant_severity"
+  | "by_tenant_action"
+  | "by_category"
+  | "by_tenant_category"
+  | "by_status"
+  | "by_tenant_status";
 
 /** An index and the equality prefix to read under it. */
 export type RangeSpec = { index: EventIndex; eq: ReadonlyArray<readonly [string, string | undefined]> };
 export type TimeWindow = { fromTimestamp?: number; toTimestamp?: number };
-type Position = { t: number; c: number };
+export type Position = { t: number; c: number };
 
 // The range builder's static types follow one index at a time; specs name it at run time.
 type Builder = {
@@ -110,7 +115,7 @@ export async function paginateRange(
 }
 
 /** Newest-first rows of one range, strictly older than `after` if given. */
-async function* rangeStream(
+export async function* rangeStream(
   ctx: QueryCtx,
   spec: RangeSpec,
   w: TimeWindow,
@@ -135,8 +140,8 @@ async function* rangeStream(
   });
 }
 
-const MERGED_PREFIX = "m1.";
-const newer = (a: EventDocument, b: EventDocument) =>
+export const MERGED_PREFIX = "m1.";
+export const newer = (a: EventDocument, b: EventDocument) =>
   a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : a._creationTime > b._creationTime;
 const atOrAfter = (d: EventDocument, p: Position) =>
   d.timestamp !== p.t ? d.timestamp > p.t : d._creationTime >= p.c;
@@ -151,12 +156,12 @@ function shapeHash(shape: string): string {
   return h.toString(36);
 }
 
-function encodeCursor(shape: string, body: Position | "end"): string {
+export function encodeCursor(shape: string, body: Position | "end"): string {
   const s = shapeHash(shape);
   return MERGED_PREFIX + btoa(JSON.stringify(body === "end" ? { s, end: 1 } : { s, ...body }));
 }
 
-function decodeCursor(shape: string, cursor: string, field: string): Position | "end" {
+export function decodeCursor(shape: string, cursor: string, field: string): Position | "end" {
   const bad = () => auditError("INVALID_CURSOR", "the cursor is not valid for this query", field);
   if (!cursor.startsWith(MERGED_PREFIX)) throw bad();
   let parsed: unknown;

@@ -219,3 +219,32 @@ export const LIMITS = {
   maxFieldNameLength: 1024,
   maxChanges: 1000,
 } as const;
+
+/** Filters of `search` (and of reports): every field optional, all combined with AND. */
+export const vSearchFilters = v.object({
+  severity: v.optional(v.array(v.string())),
+  actions: v.optional(v.array(v.string())),
+  tags: v.optional(v.array(v.string())),
+  actorIds: v.optional(v.array(v.string())),
+  resourceType: v.optional(v.string()),
+  resourceId: v.optional(v.string()),
+  tenantId: v.optional(v.string()),
+  status: v.optional(v.string()),
+  category: v.optional(v.string()),
+  fromTimestamp: v.optional(v.number()),
+  toTimestamp: v.optional(v.number()),
+  /** Words to find in the action, summary, resource, actor and tags (a search index). */
+  query: v.optional(v.string()),
+});
+export type SearchFilters = Infer<typeof vSearchFilters>;
+
+export const vSearchPage = v.object({
+  page: v.array(vEvent),
+  isDone: v.boolean(),
+  continueCursor: v.string(),
+  /** Documents this page read, including rows that did not match. */
+  scanned: v.number(),
+  /** Which index the planner read, and whether it covered every filter. */
+  plan: v.object({ index: v.string(), ranges: v.number(), covered: v.boolean() }),
+});
+export type SearchPage = Infer<typeof vSearchPage>;

@@ -11,6 +11,7 @@
 import type * as log from "../log.js";
 import type * as queries from "../queries.js";
 import type * as scan from "../scan.js";
+import type * as search from "../search.js";
 
 import type {
   ApiFromModules,
@@ -23,6 +24,7 @@ const fullApi: ApiFromModules<{
   log: typeof log;
   queries: typeof queries;
   scan: typeof scan;
+  search: typeof search;
 }> = anyApi as any;
 
 /**

@@ -465,4 +465,92 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    search: {
+      search: FunctionReference<
+        "query",
+        "internal",
+        {
+          filters: {
+            actions?: Array<string>;
+            actorIds?: Array<string>;
+            category?: string;
+            fromTimestamp?: number;
+            query?: string;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: Array<string>;
+            status?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            toTimestamp?: number;
+          };
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+          scanBudget?: number;
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            _creationTime: number;
+            _id: string;
+            action: string;
+            actor: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type: "user" | "system" | "apiKey" | "service";
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category:
+              | "auth"
+              | "organization"
+              | "member"
+              | "billing"
+              | "security"
+              | "admin"
+              | "system"
+              | "data";
+            changes?: Array<{
+              after?: any;
+              before?: any;
+              op: "add" | "remove" | "replace";
+              path: Array<string | number>;
+              redacted?: boolean;
+            }>;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            diff?: string;
+            errorMessage?: string;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            searchText?: string;
+            severity: "info" | "warning" | "error" | "critical";
+            status: "success" | "failure";
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp: number;
+          }>;
+          plan: { covered: boolean; index: string; ranges: number };
+          scanned: number;
+        },
+        Name
+      >;
+    };
   };
