@@ -213,6 +213,13 @@ const USER_AGENTS = [
   "acme-sync/2.3.1 (+https://example.com/bot)",
 ];
 
+/** Tags by seeding position: 10% "sso", 10% "api"+"v2", and a rare "incident" (0.1%) for search. */
+export function tagsOf(i: number): string[] {
+  const tags = i % 5 === 0 ? (i % 10 === 0 ? ["sso"] : ["api", "v2"]) : [];
+  if (i % 997 === 3) tags.push("incident");
+  return tags;
+}
+
 /**
  * The event input a real app would send for this row: the indexed fields plus
  * a few hundred bytes of metadata and request context, and, for one update in
@@ -248,7 +255,8 @@ export function toInput(w: Workload, row: Row, i: number): EventInput {
   }
   if (row.tenant >= 0) input.tenantId = w.tenants[row.tenant];
   if (row.failed) input.errorMessage = "permission denied";
-  if (i % 5 === 0) input.tags = i % 10 === 0 ? ["sso"] : ["api", "v2"];
+  const tags = tagsOf(i);
+  if (tags.length > 0) input.tags = tags;
   if (spec.action.endsWith(".updated") && i % 5 === 0) {
     input.before = { title: `Draft ${i}`, status: "draft", owners: ["u1", "u2"], settings: { public: false } };
     input.after = { title: `Draft ${i} (rev)`, status: "review", owners: ["u1", "u2", "u3"], settings: { public: false } };

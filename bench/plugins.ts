@@ -1,7 +1,8 @@
 /**
  * Scenario groups that live in their own files (one per capability), run
- * after the core scenarios in this order. Retention deletes events, so it
- * must stay last.
+ * after the core read scenarios and before the write scenarios (which add
+ * events the model does not hold), in this order. Retention deletes events,
+ * so it must stay last; a group that writes events must add them to the model.
  */
 import type { Model } from "./model.js";
 import type { Workload } from "./data.js";
@@ -30,4 +31,6 @@ export type BenchEnv = {
 
 export type ScenarioGroup = { name: string; run: (env: BenchEnv) => Promise<void> };
 
-export const PLUGINS: ScenarioGroup[] = [];
+import { searchScenarios } from "./search.js";
+
+export const PLUGINS: ScenarioGroup[] = [searchScenarios];
