@@ -219,6 +219,16 @@ describe("bad query input gets a typed error", () => {
     expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", actions: ["user.login", "record.viewed"], paginationOpts: po(2, merged.continueCursor) })))).toBe("INVALID_CURSOR");
     expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", paginationOpts: po(2, merged.continueCursor) })))).toBe("INVALID_CURSOR");
     expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", actions: ["user.login", "user.logout"], paginationOpts: po(2, other.continueCursor) })))).toBe("INVALID_CURSOR");
+    // Single-range queries wrap Convex's cursor: another query's, or an altered one, is refused too.
+    const single = await t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", paginationOpts: po(2) }));
+    const singleOther = await t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "b", paginationOpts: po(2) }));
+    expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", paginationOpts: po(2, singleOther.continueCursor) })))).toBe("INVALID_CURSOR");
+    expect(await code(t.run((ctx) => ctx.runQuery(q.queryByTenant, { tenantId: "t", paginationOpts: po(2, single.continueCursor) })))).toBe("INVALID_CURSOR");
+    expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", fromTimestamp: 0, paginationOpts: po(2, single.continueCursor) })))).toBe("INVALID_CURSOR");
+    expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", paginationOpts: po(2, single.continueCursor.slice(0, -5) + "zz\\\"") })))).toBe("INVALID_CURSOR");
+    expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", paginationOpts: po(2, "garbage") })))).toBe("INVALID_CURSOR");
+    const next = await t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", paginationOpts: po(2, single.continueCursor) }));
+    expect(next.page).toHaveLength(2);
     const tampered = merged.continueCursor.slice(0, -4) + "AAAA";
     expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", actions: ["user.login", "user.logout"], paginationOpts: po(2, tampered) })))).toBe("INVALID_CURSOR");
     expect(await code(t.run((ctx) => ctx.runQuery(q.queryByActor, { actorId: "a", actions: ["user.login", "user.logout"], paginationOpts: po(2, "garbage") })))).toBe("INVALID_CURSOR");

@@ -91,7 +91,12 @@ function windowBounds(w: TimeWindow) {
   };
 }
 
-/** One index range through Convex's paginator. */
+/**
+ * One index range through Convex's paginator. Its cursors are wrapped with a
+ * hash of the range and window: Convex's own cursor is a position in an
+ * index, and a position from another query's index would be read without
+ * complaint and give a wrong page.
+ */
 export async function paginateRange(
   ctx: QueryCtx,
   spec: RangeSpec,
@@ -100,18 +105,43 @@ export async function paginateRange(
 ): Promise<PaginationResult<EventDocument>> {
   checkWindow(window);
   checkLimit(paginationOpts.numItems, "paginationOpts.numItems");
-  if (paginationOpts.cursor?.startsWith(MERGED_PREFIX) || paginationOpts.endCursor?.startsWith(MERGED_PREFIX)) {
-    throw auditError("INVALID_CURSOR", "this cursor belongs to a different query", "paginationOpts.cursor");
-  }
+  const tag = `${RANGE_PREFIX}${shapeHash(JSON.stringify([spec.index, spec.eq, window.fromTimestamp ?? null, window.toTimestamp ?? null]))}.`;
+  const unwrap = (cursor: string | null | undefined, field: string) => {
+    if (cursor === null || cursor === undefined) return cursor;
+    if (!cursor.startsWith(tag)) throw invalidCursor(field, cursor.startsWith(RANGE_PREFIX) || cursor.startsWith(MERGED_PREFIX));
+    return cursor.slice(tag.length);
+  };
+  const wrap = (cursor: string) => tag + cursor;
+  const opts = {
+    ...paginationOpts,
+    cursor: unwrap(paginationOpts.cursor, "paginationOpts.cursor") ?? null,
+    endCursor: unwrap(paginationOpts.endCursor, "paginationOpts.endCursor"),
+  };
+  let result: PaginationResult<EventDocument>;
   try {
-    return await rangeQuery(ctx, spec, windowBounds(window)).paginate(paginationOpts);
+    result = await rangeQuery(ctx, spec, windowBounds(window)).paginate(opts);
   } catch (e) {
-    // A cursor Convex cannot parse is the caller's problem, not a server fault.
-    if (paginationOpts.cursor !== null && e instanceof Error && /cursor/i.test(e.message)) {
-      throw auditError("INVALID_CURSOR", "the cursor is not valid for this query", "paginationOpts.cursor");
-    }
+    // Only a cursor we wrapped gets here; if Convex cannot read it, it was altered.
+    if (opts.cursor !== null || opts.endCursor != null) throw invalidCursor("paginationOpts.cursor", false);
     throw e;
   }
+  return {
+    ...result,
+    continueCursor: wrap(result.continueCursor),
+    ...(result.splitCursor ? { splitCursor: wrap(result.splitCursor) } : {}),
+  };
+}
+
+/**
+ * The message starts with "InvalidCursor" because convex/react's
+ * usePaginatedQuery looks for that word and starts over instead of failing.
+ */
+function invalidCursor(field: string, foreign: boolean) {
+  return auditError(
+    "INVALID_CURSOR",
+    foreign ? "InvalidCursor: this cursor belongs to a different query" : "InvalidCursor: the cursor is not valid for this query",
+    field,
+  );
 }
 
 /** Newest-first rows of one range, strictly older than `after` if given. */
@@ -141,6 +171,7 @@ export async function* rangeStream(
 }
 
 export const MERGED_PREFIX = "m1.";
+const RANGE_PREFIX = "r1.";
 export const newer = (a: EventDocument, b: EventDocument) =>
   a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : a._creationTime > b._creationTime;
 const atOrAfter = (d: EventDocument, p: Position) =>
@@ -162,8 +193,8 @@ export function encodeCursor(shape: string, body: Position | "end"): string {
 }
 
 export function decodeCursor(shape: string, cursor: string, field: string): Position | "end" {
-  const bad = () => auditError("INVALID_CURSOR", "the cursor is not valid for this query", field);
-  if (!cursor.startsWith(MERGED_PREFIX)) throw bad();
+  const bad = () => invalidCursor(field, false);
+  if (!cursor.startsWith(MERGED_PREFIX)) throw invalidCursor(field, cursor.startsWith(RANGE_PREFIX));
   let parsed: unknown;
   try {
     parsed = JSON.parse(atob(cursor.slice(MERGED_PREFIX.length)));
@@ -172,7 +203,7 @@ export function decodeCursor(shape: string, cursor: string, field: string): Posi
   }
   if (typeof parsed !== "object" || parsed === null) throw bad();
   const { s, t, c, end } = parsed as Record<string, unknown>;
-  if (s !== shapeHash(shape)) throw auditError("INVALID_CURSOR", "this cursor belongs to a different query", field);
+  if (s !== shapeHash(shape)) throw invalidCursor(field, true);
   if (end === 1) return "end";
   if (typeof t !== "number" || typeof c !== "number" || !Number.isFinite(t) || !Number.isFinite(c)) throw bad();
   return { t, c };
