@@ -10,6 +10,7 @@ import type { ComponentApi } from "../component/_generated/component.js";
 import { lookupAction, type ActionCatalog, type BuiltinAction } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
 import { validateEventInput } from "../shared/prepare.js";
+import * as retention from "./retention.js";
 import {
   LIMITS,
   type ActorType,
@@ -235,6 +236,67 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
 
   // [scale:retention] methods for cleanup, policies and legal holds go here.
 
+  /**
+   * Deletes up to `batchSize` expired events (the seed's call) and returns how
+   * many it deleted. Each call continues where the previous call with the same
+   * arguments stopped, so repeated calls sweep the whole log; 0 does not mean
+   * nothing is left. `cleanupBatch` or `startCleanup` run to completion.
+   */
+  async cleanup(ctx: RunMutationCtx, args: retention.CleanupOptions = {}): Promise<number> {
+    return await retention.cleanup(this.component, ctx, args);
+  }
+
+  /** One batch of a cleanup run you drive: start with `cursor: null`, pass `continueCursor` back until `isDone`. */
+  async cleanupBatch(
+    ctx: RunMutationCtx,
+    args: retention.CleanupOptions & { cursor: string | null },
+  ): Promise<retention.CleanupBatchResult> {
+    return await retention.cleanupBatch(this.component, ctx, args);
+  }
+
+  /** Starts a background run that deletes everything expired, batch by batch; one run at a time. */
+  async startCleanup(ctx: RunMutationCtx, args: retention.CleanupOptions = {}): Promise<{ runId: string; alreadyRunning: boolean }> {
+    return await retention.startCleanup(this.component, ctx, args);
+  }
+
+  /** Stops a background run after its current batch. False if it had already finished. */
+  async cancelCleanup(ctx: RunMutationCtx, args: { runId: string }): Promise<boolean> {
+    return await retention.cancelCleanup(this.component, ctx, args.runId);
+  }
+
+  /** A background run's progress and totals. */
+  async getCleanupRun(ctx: RunQueryCtx, args: { runId: string }): Promise<retention.CleanupRun | null> {
+    return await retention.getCleanupRun(this.component, ctx, args.runId);
+  }
+
+  /** Background runs, newest first. */
+  async listCleanupRuns(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions }) {
+    return await retention.listCleanupRuns(this.component, ctx, args.paginationOpts);
+  }
+
+  /** Sets (or with `days: null` removes) the retention of a category, an action, or the default. */
+  async setRetentionPolicy(ctx: RunMutationCtx, args: retention.RetentionPolicyArgs & { by?: string }): Promise<void> {
+    await retention.setRetentionPolicy(this.component, ctx, args);
+  }
+
+  async getRetentionPolicies(ctx: RunQueryCtx): Promise<retention.RetentionPolicies> {
+    return await retention.getRetentionPolicies(this.component, ctx);
+  }
+
+  /** Places a legal hold: no event of that tenant, actor or resource is deleted until it is released. */
+  async placeHold(ctx: RunMutationCtx, args: retention.HoldTarget & { reason?: string; by?: string }): Promise<string> {
+    return await retention.placeHold(this.component, ctx, args);
+  }
+
+  async releaseHold(ctx: RunMutationCtx, args: { holdId: string; by?: string }): Promise<boolean> {
+    return await retention.releaseHold(this.component, ctx, args);
+  }
+
+  /** Active holds (all with `includeReleased`), newest first. */
+  async listHolds(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions; includeReleased?: boolean }) {
+    return await retention.listHolds(this.component, ctx, args);
+  }
+
   private async page<A extends object>(
     ctx: RunQueryCtx,
     fn: FunctionReference<"query", "internal", A & { paginationOpts: PaginationOptions }, EventPage>,
@@ -331,4 +393,14 @@ async function requestContext(ctx: RunMutationCtx): Promise<RequestContext | und
 export type ActionCtx = GenericActionCtx<GenericDataModel>;
 
 export { exposeAuditLogApi } from "./expose.js";
+export type {
+  CleanupOptions,
+  CleanupBatchResult,
+  CleanupRun,
+  CleanupTally,
+  RetentionPolicies,
+  RetentionPolicyArgs,
+  HoldTarget,
+  LegalHold,
+} from "./retention.js";
 export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";

@@ -1,5 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
-import { eventFields } from "../shared/validators.js";
+import { v } from "convex/values";
+import { eventFields, vCategory, vSeverity } from "../shared/validators.js";
 
 /**
  * One table, written only by inserts: no counter or chain head is touched on
@@ -29,10 +30,62 @@ export default defineSchema({
     .index("by_status", ["status", "timestamp"])
     .index("by_tenant_status", ["tenantId", "status", "timestamp"])
     .index("by_idempotency", ["tenantId", "idempotencyKey"])
+    // [scale:retention] Severity first so preserved severities are never in a
+    // cleanup scan; then tenant so a held tenant is stepped over by range; then
+    // the fields a policy keys on, so each scanned range is one expiry cutoff.
+    .index("by_retention", ["severity", "tenantId", "category", "action", "timestamp"])
     // Words of the action, summary, resource, actor and tags ("tag:<t>"), for
     // phrase search and for tag filters, which no array index can serve.
     .searchIndex("search_text", {
       searchField: "searchText",
       filterFields: ["tenantId", "severity", "category", "status", "action"],
     }),
+
+  // [scale:retention] Retention policies, legal holds and cleanup runs. Written
+  // by cleanup and by admin calls only, never on the log path.
+  retentionConfig: defineTable({
+    defaultDays: v.optional(v.number()),
+    categoryDays: v.array(v.object({ category: vCategory, days: v.number() })),
+    actionDays: v.array(v.object({ action: v.string(), days: v.number() })),
+    /** Keys of the active holds, deduplicated: what a cleanup batch reads (one document). */
+    heldTenants: v.array(v.string()),
+    heldActors: v.array(v.string()),
+    heldResources: v.array(v.object({ resourceType: v.string(), resourceId: v.string() })),
+    updatedAt: v.number(),
+  }),
+  retentionHolds: defineTable({
+    active: v.boolean(),
+    tenantId: v.optional(v.string()),
+    actorId: v.optional(v.string()),
+    resourceType: v.optional(v.string()),
+    resourceId: v.optional(v.string()),
+    reason: v.optional(v.string()),
+    placedBy: v.optional(v.string()),
+    placedAt: v.number(),
+    releasedBy: v.optional(v.string()),
+    releasedAt: v.optional(v.number()),
+  }).index("by_active", ["active", "placedAt"]),
+  retentionRuns: defineTable({
+    status: v.union(v.literal("running"), v.literal("done"), v.literal("canceled"), v.literal("abandoned")),
+    olderThanDays: v.optional(v.number()),
+    preserveSeverity: v.array(vSeverity),
+    batchSize: v.number(),
+    /** The run's clock: every cutoff is measured from it, so a run has one answer. */
+    now: v.number(),
+    cursor: v.union(v.string(), v.null()),
+    /** Which scheduled batch may run next: a duplicate or stale one finds another number and stops. */
+    seq: v.number(),
+    batches: v.number(),
+    scanned: v.number(),
+    deleted: v.number(),
+    skippedHeld: v.number(),
+    skippedNotRolledUp: v.number(),
+    /** Measured by the batches themselves (ctx.meta.getTransactionMetrics). */
+    documentsRead: v.number(),
+    startedAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.optional(v.number()),
+  }).index("by_status", ["status", "startedAt"]),
+  /** Where the seed's cursor-less `cleanup` call resumes, per argument shape. */
+  retentionSweeps: defineTable({ shape: v.string(), cursor: v.string(), updatedAt: v.number() }).index("by_shape", ["shape"]),
 });

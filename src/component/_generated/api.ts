@@ -10,6 +10,7 @@
 
 import type * as log from "../log.js";
 import type * as queries from "../queries.js";
+import type * as retention from "../retention.js";
 import type * as scan from "../scan.js";
 import type * as search from "../search.js";
 
@@ -23,6 +24,7 @@ import { anyApi, componentsGeneric } from "convex/server";
 const fullApi: ApiFromModules<{
   log: typeof log;
   queries: typeof queries;
+  retention: typeof retention;
   scan: typeof scan;
   search: typeof search;
 }> = anyApi as any;

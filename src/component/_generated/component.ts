@@ -465,6 +465,206 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    retention: {
+      cancelCleanup: FunctionReference<
+        "mutation",
+        "internal",
+        { runId: string },
+        boolean,
+        Name
+      >;
+      cleanup: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          batchSize?: number;
+          cursor?: string | null;
+          olderThanDays?: number;
+          preserveSeverity?: Array<string>;
+        },
+        {
+          continueCursor: string;
+          deleted: number;
+          isDone: boolean;
+          now: number;
+          run: {
+            deleted: number;
+            scanned: number;
+            skippedHeld: number;
+            skippedNotRolledUp: number;
+          };
+          scanned: number;
+          skippedHeld: number;
+          skippedNotRolledUp: number;
+        },
+        Name
+      >;
+      getCleanupRun: FunctionReference<
+        "query",
+        "internal",
+        { runId: string },
+        {
+          _creationTime: number;
+          _id: string;
+          batchSize: number;
+          batches: number;
+          cursor: string | null;
+          deleted: number;
+          documentsRead: number;
+          finishedAt?: number;
+          now: number;
+          olderThanDays?: number;
+          preserveSeverity: Array<"info" | "warning" | "error" | "critical">;
+          scanned: number;
+          seq: number;
+          skippedHeld: number;
+          skippedNotRolledUp: number;
+          startedAt: number;
+          status: "running" | "done" | "canceled" | "abandoned";
+          updatedAt: number;
+        } | null,
+        Name
+      >;
+      getRetentionPolicies: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          actions: Array<{ action: string; days: number }>;
+          categories: Array<{
+            category:
+              | "auth"
+              | "organization"
+              | "member"
+              | "billing"
+              | "security"
+              | "admin"
+              | "system"
+              | "data";
+            days: number;
+          }>;
+          defaultDays: number | null;
+        },
+        Name
+      >;
+      listCleanupRuns: FunctionReference<
+        "query",
+        "internal",
+        {
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            _creationTime: number;
+            _id: string;
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            deleted: number;
+            documentsRead: number;
+            finishedAt?: number;
+            now: number;
+            olderThanDays?: number;
+            preserveSeverity: Array<"info" | "warning" | "error" | "critical">;
+            scanned: number;
+            seq: number;
+            skippedHeld: number;
+            skippedNotRolledUp: number;
+            startedAt: number;
+            status: "running" | "done" | "canceled" | "abandoned";
+            updatedAt: number;
+          }>;
+        },
+        Name
+      >;
+      listHolds: FunctionReference<
+        "query",
+        "internal",
+        {
+          includeReleased?: boolean;
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            _creationTime: number;
+            _id: string;
+            active: boolean;
+            actorId?: string;
+            placedAt: number;
+            placedBy?: string;
+            reason?: string;
+            releasedAt?: number;
+            releasedBy?: string;
+            resourceId?: string;
+            resourceType?: string;
+            tenantId?: string;
+          }>;
+        },
+        Name
+      >;
+      placeHold: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actorId?: string;
+          by?: string;
+          reason?: string;
+          resourceId?: string;
+          resourceType?: string;
+          tenantId?: string;
+        },
+        string,
+        Name
+      >;
+      releaseHold: FunctionReference<
+        "mutation",
+        "internal",
+        { by?: string; holdId: string },
+        boolean,
+        Name
+      >;
+      setRetentionPolicy: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          action?: string;
+          by?: string;
+          category?: string;
+          days: number | null;
+        },
+        null,
+        Name
+      >;
+      startCleanup: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          batchSize?: number;
+          olderThanDays?: number;
+          preserveSeverity?: Array<string>;
+        },
+        { alreadyRunning: boolean; runId: string },
+        Name
+      >;
+    };
     search: {
       search: FunctionReference<
         "query",
