@@ -11,6 +11,8 @@ import { lookupAction, type ActionCatalog, type BuiltinAction } from "../shared/
 import { auditError } from "../shared/errors.js";
 import { validateEventInput } from "../shared/prepare.js";
 import * as retention from "./retention.js";
+import * as reports from "./reports.js";
+import type { Report, ReportExport } from "../shared/report.js";
 import {
   LIMITS,
   type ActorType,
@@ -67,6 +69,7 @@ export type RunMutationCtx = Pick<GenericActionCtx<GenericDataModel>, "runMutati
   meta?: Partial<Pick<GenericMutationCtx<GenericDataModel>["meta"], "getRequestMetadata" | "getFunctionMetadata">>;
 };
 export type RunQueryCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery">;
+export type RunActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runAction">;
 
 export type AuditLogOptions<C extends ActionCatalog | undefined = undefined> = {
   /** Fields to redact wherever they appear in metadata, snapshots and diffs. */
@@ -233,6 +236,48 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   // [scale:stats] methods for getStats and detectAnomalies go here.
 
   // [scale:report] methods for generateReport go here.
+  /**
+   * A report of every event in [startDate, endDate] matching `filters`, built
+   * in one transaction: at most 10,000 rows (REPORT_TOO_LARGE otherwise; use
+   * `exportReport`). The run is itself logged as `audit.report.generated`, so
+   * `ctx` must be a mutation's or an action's.
+   */
+  async generateReport(ctx: RunMutationCtx & RunQueryCtx, args: reports.GenerateReportArgs): Promise<Report> {
+    return await reports.generateReport(this.component, ctx, args, (e) => this.reportEvent(ctx, e), this.logOptions);
+  }
+
+  /**
+   * Exports a range of any size to file storage in the background (CSV or
+   * JSON Lines) and returns the job id; follow it with `getReportExport`.
+   */
+  async exportReport(ctx: RunMutationCtx, args: reports.ExportReportArgs): Promise<string> {
+    return await reports.exportReport(this.component, ctx, args, (e) => this.reportEvent(ctx, e), this.logOptions);
+  }
+
+  /** An export's status and progress; once done, the URLs of its file parts. Null if absent or another tenant's. */
+  async getReportExport(ctx: RunQueryCtx, args: reports.JobRef): Promise<ReportExport | null> {
+    return await reports.getReportExport(this.component, ctx, args);
+  }
+
+  /** Stops a running export and deletes what it wrote. False if it was not running. */
+  async cancelReportExport(ctx: RunMutationCtx, args: reports.JobRef): Promise<boolean> {
+    return await reports.cancelReportExport(this.component, ctx, args);
+  }
+
+  /** One part of a finished export's file, as bytes (from an action). */
+  async readReportPart(ctx: RunActionCtx, args: reports.JobRef & { part: number }): Promise<ArrayBuffer | null> {
+    return await reports.readReportPart(this.component, ctx, args);
+  }
+
+  /** A finished export's whole file as a streamed Response, for an HTTP action. */
+  async reportFileResponse(ctx: RunActionCtx & RunQueryCtx, args: reports.JobRef): Promise<Response | null> {
+    return await reports.reportFileResponse(this.component, ctx, args);
+  }
+
+  private async reportEvent(ctx: RunMutationCtx, event: LogChangeArgs): Promise<EventInput> {
+    const [input] = await this.toInputs(ctx, [event]);
+    return input;
+  }
 
   // [scale:retention] methods for cleanup, policies and legal holds go here.
 
@@ -403,4 +448,15 @@ export type {
   HoldTarget,
   LegalHold,
 } from "./retention.js";
+export {
+  REPORT_FIELDS,
+  DEFAULT_REPORT_FIELDS,
+  GROUP_FIELDS,
+  REPORT_LIMITS,
+  vReport,
+  vReportExport,
+} from "../shared/report.js";
+export type { Report, ReportExport, ReportField, GroupField } from "../shared/report.js";
+export { FORMULA_TRIGGERS } from "../shared/csv.js";
+export type { GenerateReportArgs, ExportReportArgs, ReportFilters, DateLike, JobRef } from "./reports.js";
 export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";

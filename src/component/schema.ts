@@ -1,6 +1,7 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { eventFields, vCategory, vSeverity } from "../shared/validators.js";
+import { reportJobFields } from "../shared/report.js";
 
 /**
  * One table, written only by inserts: no counter or chain head is touched on
@@ -88,4 +89,7 @@ export default defineSchema({
   }).index("by_status", ["status", "startedAt"]),
   /** Where the seed's cursor-less `cleanup` call resumes, per argument shape. */
   retentionSweeps: defineTable({ shape: v.string(), cursor: v.string(), updatedAt: v.number() }).index("by_shape", ["shape"]),
+
+  // [scale:report] Export jobs: status, progress and the file parts in storage.
+  reports: defineTable(reportJobFields).index("by_tenant", ["tenantId", "createdAt"]),
 });

@@ -11,6 +11,7 @@
 import type * as auditLog from "../auditLog.js";
 import type * as documents from "../documents.js";
 import type * as http from "../http.js";
+import type * as reports from "../reports.js";
 import type * as users from "../users.js";
 
 import type {
@@ -23,6 +24,7 @@ declare const fullApi: ApiFromModules<{
   auditLog: typeof auditLog;
   documents: typeof documents;
   http: typeof http;
+  reports: typeof reports;
   users: typeof users;
 }>;
 

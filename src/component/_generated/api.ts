@@ -10,6 +10,7 @@
 
 import type * as log from "../log.js";
 import type * as queries from "../queries.js";
+import type * as reports from "../reports.js";
 import type * as retention from "../retention.js";
 import type * as scan from "../scan.js";
 import type * as search from "../search.js";
@@ -24,6 +25,7 @@ import { anyApi, componentsGeneric } from "convex/server";
 const fullApi: ApiFromModules<{
   log: typeof log;
   queries: typeof queries;
+  reports: typeof reports;
   retention: typeof retention;
   scan: typeof scan;
   search: typeof search;

@@ -465,6 +465,176 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    reports: {
+      build: FunctionReference<
+        "query",
+        "internal",
+        {
+          bom?: boolean;
+          endDate: number;
+          filters?: {
+            actions?: Array<string>;
+            actorIds?: Array<string>;
+            category?: string;
+            fromTimestamp?: number;
+            query?: string;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: Array<string>;
+            status?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            toTimestamp?: number;
+          };
+          format: string;
+          groupBy?: string;
+          includeFields?: Array<string>;
+          startDate: number;
+        },
+        {
+          bytes: number;
+          columns: Array<string>;
+          data: string;
+          endDate: number;
+          format: "csv" | "json";
+          generatedAt: number;
+          groupBy?: string;
+          groups?: Array<{ count: number; key: string | null }>;
+          recordCount: number;
+          scanned: number;
+          sha256: string;
+          startDate: number;
+        },
+        Name
+      >;
+      cancelExport: FunctionReference<
+        "mutation",
+        "internal",
+        { jobId: string; tenantId?: string },
+        boolean,
+        Name
+      >;
+      getExport: FunctionReference<
+        "query",
+        "internal",
+        { jobId: string; tenantId?: string },
+        {
+          bytes: number;
+          bytesRead: number;
+          columns: Array<string>;
+          createdAt: number;
+          documentsRead: number;
+          endDate: number;
+          error?: { code: string; message: string };
+          files: Array<{
+            bytes: number;
+            rows: number;
+            sha256: string;
+            url: string | null;
+          }>;
+          filters: {
+            actions?: Array<string>;
+            actorIds?: Array<string>;
+            category?: string;
+            fromTimestamp?: number;
+            query?: string;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: Array<string>;
+            status?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            toTimestamp?: number;
+          };
+          finishedAt?: number;
+          format: "csv" | "jsonl";
+          jobId: string;
+          pages: number;
+          requestedBy?: string;
+          rowsWritten: number;
+          scanned: number;
+          startDate: number;
+          status: "running" | "done" | "failed" | "canceled";
+          tenantId?: string;
+          updatedAt: number;
+        } | null,
+        Name
+      >;
+      readPart: FunctionReference<
+        "action",
+        "internal",
+        { jobId: string; part: number; tenantId?: string },
+        ArrayBuffer | null,
+        Name
+      >;
+      startExport: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          bom?: boolean;
+          endDate: number;
+          filters?: {
+            actions?: Array<string>;
+            actorIds?: Array<string>;
+            category?: string;
+            fromTimestamp?: number;
+            query?: string;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: Array<string>;
+            status?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            toTimestamp?: number;
+          };
+          format: string;
+          includeFields?: Array<string>;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+          partBytes?: number;
+          requestEvent: {
+            action: string;
+            actor?: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type?: string;
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category?: string;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            errorMessage?: string;
+            generateDiff?: boolean;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: string;
+            status?: string;
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp?: number;
+          };
+          startDate: number;
+        },
+        string,
+        Name
+      >;
+    };
     retention: {
       cancelCleanup: FunctionReference<
         "mutation",

