@@ -32,5 +32,6 @@ export type BenchEnv = {
 export type ScenarioGroup = { name: string; run: (env: BenchEnv) => Promise<void> };
 
 import { searchScenarios } from "./search.js";
+import { reportScenarios } from "./reports.js";
 
-export const PLUGINS: ScenarioGroup[] = [searchScenarios];
+export const PLUGINS: ScenarioGroup[] = [searchScenarios, reportScenarios];
