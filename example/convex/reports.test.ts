@@ -661,6 +661,29 @@ describe("exportReport (any size, to file storage)", () => {
     expect(await eventsByAction(t, "audit.report.generated")).toEqual([]);
   }, 120_000);
 
+  test("resume is safe at any time: duplicate chains of steps still write every row once, and leave no stray part", async () => {
+    vi.useFakeTimers();
+    const t = initConvexTest();
+    const model = await seed(t, fc.sample(rowArb, { numRuns: 500, seed: 9 }));
+    const jobId = await t.run((ctx) =>
+      auditLog.exportReport(ctx, { startDate: MARCH, endDate: END_OF_MARCH, format: "csv", includeFields: ["_id"], partBytes: 2048 }),
+    );
+    // A second first step, then (after one step ran) a second chain from the middle.
+    expect(await t.run((ctx) => auditLog.resumeReportExport(ctx, { jobId }))).toBe(true);
+    vi.runOnlyPendingTimers();
+    await t.finishInProgressScheduledFunctions();
+    expect(await t.run((ctx) => auditLog.resumeReportExport(ctx, { jobId }))).toBe(true);
+    await runExport(t);
+    const job = (await t.run((ctx) => auditLog.getReportExport(ctx, { jobId })))!;
+    const expected = newestFirst(model.filter((r) => modelMatch(r, {}, MARCH, END_OF_MARCH)));
+    expect(job.status).toBe("done");
+    const text = new TextDecoder().decode(concat(await readAll(t, jobId, job.files.length)));
+    expect(parseCsv(text)).toEqual([["_id"], ...expected.map((r) => [r.id])]);
+    expect(await inComponent(t, async (ctx) => (await ctx.db.system.query("_storage").collect()).length)).toBe(job.files.length);
+    expect(await t.run((ctx) => auditLog.resumeReportExport(ctx, { jobId }))).toBe(false);
+    expect((await eventsByAction(t, "audit.report.generated")).length).toBe(1);
+  }, 120_000);
+
   test("bad export input: a typed error, and nothing is written", async () => {
     const t = initConvexTest();
     const before = await tableSizes(t);

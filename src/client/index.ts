@@ -264,6 +264,15 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     return await reports.cancelReportExport(this.component, ctx, args);
   }
 
+  /**
+   * Restarts a running export from its last recorded part, e.g. when
+   * `updatedAt` has not moved for several minutes (a step that timed out is
+   * not retried by Convex). Safe to call at any time. False if not running.
+   */
+  async resumeReportExport(ctx: RunMutationCtx, args: reports.JobRef): Promise<boolean> {
+    return await reports.resumeReportExport(this.component, ctx, args);
+  }
+
   /** One part of a finished export's file, as bytes (from an action). */
   async readReportPart(ctx: RunActionCtx, args: reports.JobRef & { part: number }): Promise<ArrayBuffer | null> {
     return await reports.readReportPart(this.component, ctx, args);

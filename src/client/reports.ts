@@ -141,6 +141,10 @@ export async function cancelReportExport(component: ComponentApi, ctx: RunMutati
   return await ctx.runMutation(component.reports.cancelExport, args);
 }
 
+export async function resumeReportExport(component: ComponentApi, ctx: RunMutationCtx, args: JobRef): Promise<boolean> {
+  return await ctx.runMutation(component.reports.resumeExport, args);
+}
+
 export async function readReportPart(
   component: ComponentApi,
   ctx: RunActionCtx,

@@ -656,6 +656,29 @@ export const cancelExport = mutation({
   },
 });
 
+/**
+ * Schedules the next step of a running export again, from its last recorded
+ * position: for an export whose step died without a word (an action that
+ * timed out or lost its machine is not retried). Safe at any time: if the
+ * old step is alive after all, whichever records its part first wins and the
+ * other's part is deleted. True if the job was running.
+ */
+export const resumeExport = mutation({
+  args: { jobId: v.string(), tenantId: v.optional(v.string()) },
+  returns: v.boolean(),
+  handler: async (ctx, { jobId, tenantId }) => {
+    const job = await loadJob(ctx, jobId, tenantId);
+    if (job === null || job.status !== "running") return false;
+    await ctx.scheduler.runAfter(0, internal.reports.exportStep, {
+      jobId: job._id,
+      seq: job.seq,
+      cursor: job.cursor,
+      partBytes: job.partBytes,
+    });
+    return true;
+  },
+});
+
 export const jobForPart = internalQuery({
   args: { jobId: v.string(), tenantId: v.optional(v.string()), part: v.number() },
   returns: v.union(v.id("_storage"), v.null()),

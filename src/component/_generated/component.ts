@@ -567,6 +567,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         ArrayBuffer | null,
         Name
       >;
+      resumeExport: FunctionReference<
+        "mutation",
+        "internal",
+        { jobId: string; tenantId?: string },
+        boolean,
+        Name
+      >;
       startExport: FunctionReference<
         "mutation",
         "internal",
