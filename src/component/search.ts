@@ -282,7 +282,8 @@ export async function searchPage(
     last = heads[best]!;
     if (matches(last, f)) page.push(last);
     if (page.length >= numItems || scanned >= budget) break;
-    if (scanned % 64 === 0) {
+    // Every few rows: events can be up to 1 MiB each, and 16 MiB is the transaction's limit.
+    if (scanned % 4 === 0) {
       const bytes = await bytesReadSoFar(ctx);
       if (bytes !== undefined && bytes - bytesAtStart > SEARCH_LIMITS.maxBytesPerPage) break;
     }

@@ -445,3 +445,12 @@ describe("errors and sizes", () => {
     expect(encodedSize({ n: 1n })).toBe(JSON.stringify({ n: { $integer: "AQAAAAAAAAA=" } }).length);
   });
 });
+
+describe("utf8Length", () => {
+  test("matches TextEncoder, lone surrogates included", async () => {
+    const { utf8Length } = await import("./values.js");
+    for (const s of ["a", "é", "€", "😀", "\ud83d", "\ud83dx", "x\ude00", "\ud83d\ud83d\ude00", "mixed é😀\ud800"]) {
+      expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length);
+    }
+  });
+});
