@@ -30,6 +30,8 @@ export const {
   queryByActor,
   queryByTenant,
   search,
+  getStats,
+  detectAnomalies,
   watchCritical,
   listByResource,
   listByActor,

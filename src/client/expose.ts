@@ -6,7 +6,8 @@
  * - a string (the viewer's user id), or `{ actorId }`: the viewer's own
  *   events only. `queryByActor` for anyone else is FORBIDDEN, and so are the
  *   queries that would show other people's events (by resource, by tenant,
- *   watchCritical); `get` of someone else's event reads as missing.
+ *   watchCritical, getStats, detectAnomalies); `get` of someone else's
+ *   event reads as missing.
  * - `{ tenantId }`: every query is confined to that tenant's events through
  *   the tenant-first indexes; a tenant argument naming another tenant is
  *   FORBIDDEN.
@@ -33,6 +34,7 @@ import {
   type SearchFilters,
   type SearchPage,
 } from "../shared/validators.js";
+import { vAnomaly, vAnomalyRule, vStats, type Anomaly, type AuditStats } from "../shared/stats.js";
 
 export type AuditScope =
   | string
@@ -46,7 +48,9 @@ export type AuditOperation =
   | { type: "read"; query: "queryByActor"; actorId: string; tenantId?: string }
   | { type: "read"; query: "queryByTenant"; tenantId: string }
   | { type: "read"; query: "watchCritical"; tenantId?: string }
-  | { type: "read"; query: "search"; filters: SearchFilters };
+  | { type: "read"; query: "search"; filters: SearchFilters }
+  | { type: "read"; query: "getStats"; tenantId?: string }
+  | { type: "read"; query: "detectAnomalies"; tenantIds: Array<string | undefined> };
 
 export type ExposeOptions<DataModel extends GenericDataModel> = {
   auth: (
@@ -195,6 +199,34 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
         }
         if (scoped.tenantId === undefined) delete scoped.tenantId;
         return await ctx.runQuery(component.search.search, { filters: scoped, paginationOpts, scanBudget });
+      },
+    }),
+    /** Statistics for a window: a tenant scope sees its own tenant's, a viewer none (FORBIDDEN). */
+    getStats: queryGeneric({
+      args: { fromTimestamp: v.optional(v.number()), toTimestamp: v.optional(v.number()), tenantId: v.optional(v.string()), topK: v.optional(v.number()) },
+      returns: vStats,
+      handler: async (ctx, args): Promise<AuditStats> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "getStats", tenantId: args.tenantId });
+        viewerOnly(scope, "getStats");
+        return await ctx.runQuery(component.stats.getStats, { ...args, tenantId: tenantFor(scope, args.tenantId) });
+      },
+    }),
+    /** Anomaly rules: under a tenant scope every rule is confined to that tenant. */
+    detectAnomalies: queryGeneric({
+      args: { rules: v.array(vAnomalyRule), now: v.optional(v.number()), topActors: v.optional(v.number()) },
+      returns: v.array(vAnomaly),
+      handler: async (ctx, { rules, ...rest }): Promise<Anomaly[]> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, {
+          type: "read",
+          query: "detectAnomalies",
+          tenantIds: rules.map((r) => r.tenantId),
+        });
+        viewerOnly(scope, "detectAnomalies");
+        const scoped = rules.map((r) => {
+          const tenantId = tenantFor(scope, r.tenantId);
+          return tenantId === undefined ? r : { ...r, tenantId };
+        });
+        return await ctx.runQuery(component.anomalies.detectAnomalies, { rules: scoped, ...rest });
       },
     }),
     watchCritical: queryGeneric({

@@ -11,6 +11,8 @@ import { lookupAction, type ActionCatalog, type BuiltinAction } from "../shared/
 import { auditError } from "../shared/errors.js";
 import { validateEventInput } from "../shared/prepare.js";
 import * as retention from "./retention.js";
+import * as stats from "./stats.js";
+import type { Anomaly, AuditStats } from "../shared/stats.js";
 import * as reports from "./reports.js";
 import type { Report, ReportExport } from "../shared/report.js";
 import {
@@ -234,6 +236,47 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   }
 
   // [scale:stats] methods for getStats and detectAnomalies go here.
+  /**
+   * Exact counts for any window: total, by severity, category and status,
+   * top actions and actors. Reads rollup buckets (at most a few per level)
+   * plus the events the rollup has not reached yet, never the whole window.
+   *
+   * ```ts
+   * const stats = await auditLog.getStats(ctx, { fromTimestamp: Date.now() - 24 * 60 * 60 * 1000 });
+   * ```
+   */
+  async getStats(ctx: RunQueryCtx, args: stats.StatsArgs = {}): Promise<AuditStats> {
+    return await stats.getStats(this.component, ctx, args);
+  }
+
+  /**
+   * Checks rules against the recent log and returns the ones that fired, each
+   * with its count and top contributing actors.
+   *
+   * ```ts
+   * await auditLog.detectAnomalies(ctx, [{ action: "user.login.failed", threshold: 5, windowMinutes: 5 }]);
+   * ```
+   */
+  async detectAnomalies(
+    ctx: RunQueryCtx,
+    rules: stats.AnomalyRuleInput[],
+    options: stats.DetectOptions = {},
+  ): Promise<Anomaly[]> {
+    return await stats.detectAnomalies(this.component, ctx, rules, options);
+  }
+
+  /**
+   * Runs one batch of the statistics rollup now (a cron in the component
+   * already runs it every minute). Call until `caughtUp` after a large import.
+   */
+  async rollupStats(ctx: RunMutationCtx, options: stats.RollupOptions = {}): Promise<stats.RollupResult> {
+    return await stats.rollupStats(this.component, ctx, options);
+  }
+
+  /** How far the rollup has got: `rolledUpThrough` is the `_creationTime` it has folded up to. */
+  async statsStatus(ctx: RunQueryCtx): Promise<stats.StatsStatus> {
+    return await stats.statsStatus(this.component, ctx);
+  }
 
   // [scale:report] methods for generateReport go here.
   /**
@@ -469,3 +512,8 @@ export type { Report, ReportExport, ReportField, GroupField } from "../shared/re
 export { FORMULA_TRIGGERS } from "../shared/csv.js";
 export type { GenerateReportArgs, ExportReportArgs, ReportFilters, DateLike, JobRef } from "./reports.js";
 export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";
+
+// [scale:stats]
+export { vStats, vAnomaly, vAnomalyRule, ANOMALY_LIMITS, MAX_TOP_K } from "../shared/stats.js";
+export type { AuditStats, Anomaly, AnomalyRule } from "../shared/stats.js";
+export type { StatsArgs, AnomalyRuleInput, DetectOptions, RollupOptions, RollupResult, StatsStatus } from "./stats.js";

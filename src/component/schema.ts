@@ -83,6 +83,8 @@ export default defineSchema({
     skippedNotRolledUp: v.number(),
     /** Measured by the batches themselves (ctx.meta.getTransactionMetrics). */
     documentsRead: v.number(),
+    bytesRead: v.number(),
+    documentsWritten: v.number(),
     startedAt: v.number(),
     updatedAt: v.number(),
     finishedAt: v.optional(v.number()),
@@ -92,4 +94,56 @@ export default defineSchema({
 
   // [scale:report] Export jobs: status, progress and the file parts in storage.
   reports: defineTable(reportJobFields).index("by_tenant", ["tenantId", "createdAt"]),
+
+  // [scale:stats] Rollups for getStats and detectAnomalies, written only by the
+  // single-writer rollup loop (stats.ts), never on the log path.
+  /** The loop's cursor: every event with `_creationTime` ≤ `through` is folded. One document. */
+  statCursor: defineTable({
+    through: v.number(),
+    folded: v.number(),
+    batches: v.number(),
+    updatedAt: v.number(),
+    /** Set while a chain of self-scheduled batches runs, so the cron does not start a second. */
+    chainAt: v.optional(v.number()),
+  }),
+  /**
+   * One per (tenant or global, level, start minute). Level 0 holds a digest of
+   * its events; levels ≥ 1 hold counters and count maps. A map or digest too
+   * big to keep inline lives in `statParts` (`*Parts` = how many).
+   */
+  statBuckets: defineTable({
+    tenant: v.optional(v.string()),
+    level: v.number(),
+    start: v.number(),
+    count: v.number(),
+    fixed: v.optional(v.array(v.number())),
+    main: v.optional(v.string()),
+    mainParts: v.optional(v.number()),
+    joint: v.optional(v.string()),
+    jointParts: v.optional(v.number()),
+    digest: v.optional(v.string()),
+    digestParts: v.optional(v.number()),
+  })
+    .index("by_scope", ["tenant", "level", "start"])
+    .index("by_time", ["level", "start", "tenant"]),
+  statParts: defineTable({
+    tenant: v.optional(v.string()),
+    level: v.number(),
+    start: v.number(),
+    kind: v.union(v.literal("main"), v.literal("joint"), v.literal("digest")),
+    part: v.number(),
+    data: v.string(),
+  })
+    .index("by_scope", ["tenant", "kind", "level", "start", "part"])
+    .index("by_time", ["level", "start", "tenant", "kind", "part"]),
+  /** Per-minute counts of one action in one UTC day (global or one tenant), for anomaly baselines. */
+  statSeries: defineTable({
+    tenant: v.optional(v.string()),
+    action: v.string(),
+    day: v.number(),
+    minutes: v.array(v.number()),
+    counts: v.array(v.number()),
+  })
+    .index("by_scope", ["tenant", "action", "day"])
+    .index("by_day", ["day", "tenant", "action"]),
 });

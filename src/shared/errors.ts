@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   "INVALID_CONFIG",
   "UNAUTHORIZED",
   "FORBIDDEN",
+  "ROLLUP_BEHIND",
   "REPORT_TOO_LARGE",
 ] as const;
 export type AuditLogErrorCode = (typeof ERROR_CODES)[number];

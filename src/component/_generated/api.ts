@@ -8,12 +8,15 @@
  * @module
  */
 
+import type * as anomalies from "../anomalies.js";
+import type * as crons from "../crons.js";
 import type * as log from "../log.js";
 import type * as queries from "../queries.js";
 import type * as reports from "../reports.js";
 import type * as retention from "../retention.js";
 import type * as scan from "../scan.js";
 import type * as search from "../search.js";
+import type * as stats from "../stats.js";
 
 import type {
   ApiFromModules,
@@ -23,12 +26,15 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  anomalies: typeof anomalies;
+  crons: typeof crons;
   log: typeof log;
   queries: typeof queries;
   reports: typeof reports;
   retention: typeof retention;
   scan: typeof scan;
   search: typeof search;
+  stats: typeof stats;
 }> = anyApi as any;
 
 /**

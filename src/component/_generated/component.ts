@@ -23,6 +23,48 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    anomalies: {
+      detectAnomalies: FunctionReference<
+        "query",
+        "internal",
+        {
+          now?: number;
+          rules: Array<{
+            action: string;
+            baseline?: { k?: number; periodMinutes?: number; periods: number };
+            groupBy?: string;
+            name?: string;
+            tenantId?: string;
+            threshold?: number;
+            windowMinutes: number;
+          }>;
+          topActors?: number;
+        },
+        Array<{
+          action: string;
+          baseline?: {
+            counts: Array<number>;
+            k: number;
+            mean: number;
+            periods: number;
+            stddev: number;
+          };
+          count: number;
+          groupBy?: "actor" | "tenant";
+          groups: Array<{ count: number; key: string }>;
+          limit: number;
+          mode: "threshold" | "baseline";
+          name?: string;
+          rule: number;
+          tenantId?: string;
+          topActors: Array<{ actorId: string; count: number }>;
+          windowEnd: number;
+          windowMinutes: number;
+          windowStart: number;
+        }>,
+        Name
+      >;
+    };
     log: {
       log: FunctionReference<
         "mutation",
@@ -685,9 +727,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           _id: string;
           batchSize: number;
           batches: number;
+          bytesRead: number;
           cursor: string | null;
           deleted: number;
           documentsRead: number;
+          documentsWritten: number;
           finishedAt?: number;
           now: number;
           olderThanDays?: number;
@@ -745,9 +789,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _id: string;
             batchSize: number;
             batches: number;
+            bytesRead: number;
             cursor: string | null;
             deleted: number;
             documentsRead: number;
+            documentsWritten: number;
             finishedAt?: number;
             now: number;
             olderThanDays?: number;
@@ -926,6 +972,66 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           plan: { covered: boolean; index: string; ranges: number };
           scanned: number;
+        },
+        Name
+      >;
+    };
+    stats: {
+      getStats: FunctionReference<
+        "query",
+        "internal",
+        {
+          fromTimestamp?: number;
+          tenantId?: string;
+          toTimestamp?: number;
+          topK?: number;
+        },
+        {
+          byCategory: {
+            admin: number;
+            auth: number;
+            billing: number;
+            data: number;
+            member: number;
+            organization: number;
+            security: number;
+            system: number;
+          };
+          bySeverity: {
+            critical: number;
+            error: number;
+            info: number;
+            warning: number;
+          };
+          byStatus: { failure: number; success: number };
+          distinctActions: number;
+          distinctActors: number;
+          fromTimestamp: number;
+          pendingEvents: number;
+          rolledUpThrough: number | null;
+          toTimestamp: number;
+          topActions: Array<{ action: string; count: number }>;
+          topActors: Array<{ actorId: string; count: number }>;
+          totalCount: number;
+        },
+        Name
+      >;
+      rollup: FunctionReference<
+        "mutation",
+        "internal",
+        { maxEvents?: number; settleMs?: number },
+        { caughtUp: boolean; folded: number; rolledUpThrough: number | null },
+        Name
+      >;
+      status: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          batches: number;
+          folded: number;
+          rolledUpThrough: number | null;
+          updatedAt: number | null;
         },
         Name
       >;
