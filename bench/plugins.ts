@@ -33,5 +33,6 @@ export type ScenarioGroup = { name: string; run: (env: BenchEnv) => Promise<void
 
 import { searchScenarios } from "./search.js";
 import { reportScenarios } from "./reports.js";
+import { retentionScenarios } from "./retention.js";
 
-export const PLUGINS: ScenarioGroup[] = [searchScenarios, reportScenarios];
+export const PLUGINS: ScenarioGroup[] = [searchScenarios, reportScenarios, retentionScenarios];

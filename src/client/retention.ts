@@ -51,8 +51,10 @@ export type CleanupRun = CleanupTally & {
   batchSize: number;
   now: number;
   batches: number;
-  /** Documents the run's batches read, as Convex counted them. */
+  /** What the run's batches cost, as Convex counted it (a delete reads and writes its document). */
   documentsRead: number;
+  bytesRead: number;
+  documentsWritten: number;
   startedAt: number;
   updatedAt: number;
   finishedAt?: number;

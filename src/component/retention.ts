@@ -26,6 +26,7 @@ import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { logEventsHandler } from "./log.js";
+import { rolledUpThrough } from "./stats.js";
 import { auditError } from "../shared/errors.js";
 import {
   CATEGORIES,
@@ -37,12 +38,6 @@ import {
   type EventInput,
   type Severity,
 } from "../shared/validators.js";
-
-// Placeholder until src/component/stats.ts exports rolledUpThrough (the stats
-// rollup's watermark); replaced by the import when it lands.
-async function rolledUpThrough(_ctx: QueryCtx): Promise<number | null> {
-  return Number.MAX_SAFE_INTEGER;
-}
 
 const DAY = 86_400_000;
 export const RETENTION_LIMITS = {
@@ -139,6 +134,12 @@ type Plan = {
   heldResources: Set<string>;
   /** Events created after this are not in the statistics rollups yet; null: none are. */
   horizon: number | null;
+  /**
+   * The one cutoff of every event when no policy makes one category or
+   * action differ from the rest (the seed's call; a single default): each
+   * (severity, tenant) is then one range of `by_tenant_severity`.
+   */
+  uniformCutoff: number | undefined;
 };
 
 const resourceKey = (type: string, id: string) => JSON.stringify([type, id]);
@@ -154,7 +155,7 @@ async function makePlan(
   const config = await loadConfig(ctx);
   const actionDays = new Map((config?.actionDays ?? []).map((p) => [p.action, p.days]));
   const heldTenantsSorted = [...(config?.heldTenants ?? [])].sort(utf8Compare);
-  return {
+  const plan: Plan = {
     now: args.now,
     severities: SEVERITIES.filter((s) => !args.preserve.includes(s)),
     floorDays: args.olderThanDays,
@@ -167,7 +168,14 @@ async function makePlan(
     heldActors: new Set(config?.heldActors ?? []),
     heldResources: new Set((config?.heldResources ?? []).map((r) => resourceKey(r.resourceType, r.resourceId))),
     horizon: await rolledUpThrough(ctx),
+    uniformCutoff: undefined,
   };
+  // Every category's fallback and every action policy, as the scan would apply them.
+  const days = new Set<number | undefined>(CATS.map((c) => retentionDays(plan, c, "")));
+  for (const a of plan.listed) days.add(retentionDays(plan, "", a));
+  const [only] = days;
+  if (days.size === 1 && only !== undefined) plan.uniformCutoff = plan.now - only * DAY;
+  return plan;
 }
 
 /**
@@ -204,10 +212,17 @@ function categoryMode(p: Plan, category: string): "all" | "listed" | "none" {
 // resume exactly there.
 
 type State =
-  /** Find the next group of tenant T after action `a` (null: from the start) in category CATS[ci]. */
+  /** The categories of tenant T after CATS[ci] (-1: from the first), found by reading the next row. */
+  | { k: "cat"; s: Severity; T: string | null; ci: number }
+  /** The groups of category CATS[ci] after action `a` (null: from the first). */
   | { k: "act"; s: Severity; T: string | null; ci: number; a: string | null }
-  /** Continue group (s, T, CATS[ci], a) after the row (t, ct). */
-  | { k: "row"; s: Severity; T: string | null; ci: number; a: string; t: number; ct: number }
+  /**
+   * Group (s, T, CATS[ci], a), after the row (t, ct). `kt`: a row of
+   * millisecond t at or before the cursor was kept (held, or not rolled up).
+   */
+  | { k: "row"; s: Severity; T: string | null; ci: number; a: string; t: number; ct: number; kt: boolean }
+  /** With one cutoff for all: (s, T) on `by_tenant_severity`, after (t, ct) (t null: from the start). */
+  | { k: "one"; s: Severity; T: string | null; t: number | null; ct: number; kt: boolean }
   /** Tenant T is done (null: the events without a tenant); find the next one. */
   | { k: "ten"; s: Severity; T: string | null }
   | { k: "done" };
@@ -233,12 +248,47 @@ class Batch {
     private readonly batchSize: number,
   ) {}
 
-  private range(bounds: (b: Builder) => Builder) {
+  private range(bounds: (b: Builder) => Builder, index: "by_retention" | "by_tenant_severity" = "by_retention") {
     this.queries += 1;
     return this.ctx.db
       .query("events")
-      .withIndex("by_retention", (q) => bounds(q as unknown as Builder) as never)
+      .withIndex(index, (q) => bounds(q as unknown as Builder) as never)
       .order("asc");
+  }
+
+  /** Rows of `ranges` in turn, each visited; stops at the budget with the position reached. */
+  private async scanRanges<S extends { t: number | null; ct: number; kt: boolean }>(
+    st: S,
+    cutoff: number,
+    ranges: Array<(b: Builder) => Builder>,
+    index: "by_retention" | "by_tenant_severity",
+  ): Promise<S | null> {
+    let last = st;
+    for (const bounds of ranges) {
+      for await (const doc of this.range(bounds, index)) {
+        const deleted = await this.visitRow(doc, cutoff);
+        last = { ...last, t: doc.timestamp, ct: doc._creationTime, kt: (doc.timestamp === last.t && last.kt) || !deleted };
+        if (await this.exhausted()) return last;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Strictly after (t, ct) below the cutoff. When every row of millisecond t
+   * up to the cursor was deleted, one range from t on says the same;
+   * otherwise the rest of t is read separately, so no kept row is read twice.
+   */
+  private static after(
+    prefix: (b: Builder) => Builder,
+    st: { t: number | null; ct: number; kt: boolean },
+    cutoff: number,
+  ): Array<(b: Builder) => Builder> {
+    const t = st.t;
+    if (t === null) return [(b) => prefix(b).lt("timestamp", cutoff)];
+    return st.kt
+      ? [(b) => prefix(b).eq("timestamp", t).gt("_creationTime", st.ct), (b) => prefix(b).gt("timestamp", t).lt("timestamp", cutoff)]
+      : [(b) => prefix(b).gte("timestamp", t).lt("timestamp", cutoff)];
   }
 
   private groupPrefix(s: Severity, T: string | null, c?: string, a?: string) {
@@ -251,10 +301,10 @@ class Batch {
   }
 
   /** Deletes the row if it is expired and nothing holds it; counts it as scanned either way. */
-  private async visitRow(doc: EventDocument, cutoff: number | undefined): Promise<void> {
+  private async visitRow(doc: EventDocument, cutoff: number | undefined): Promise<boolean> {
     const p = this.plan;
     this.tally.scanned += 1;
-    if (cutoff === undefined || doc.timestamp >= cutoff) return;
+    if (cutoff === undefined || doc.timestamp >= cutoff) return false;
     const held =
       (doc.tenantId !== undefined && p.heldTenants.has(doc.tenantId)) ||
       (doc.actorId !== undefined && p.heldActors.has(doc.actorId)) ||
@@ -263,22 +313,32 @@ class Batch {
         p.heldResources.has(resourceKey(doc.resourceType, doc.resourceId)));
     if (held) {
       this.tally.skippedHeld += 1;
-      return;
+      return false;
     }
     // Statistics count every event exactly from rollups plus the raw tail:
     // deleting an event the rollup has not folded yet would lose it from them.
     if (p.horizon === null || doc._creationTime > p.horizon) {
       this.tally.skippedNotRolledUp += 1;
-      return;
+      return false;
     }
     await this.ctx.db.delete(doc._id);
     this.tally.deleted += 1;
+    return true;
   }
 
   /** A group's oldest row, just found: it is the group's first scanned row. */
   private async enterGroup(s: Severity, T: string | null, ci: number, doc: EventDocument): Promise<State> {
-    await this.visitRow(doc, cutoffOf(this.plan, doc.category, doc.action));
-    return { k: "row", s, T, ci, a: doc.action, t: doc.timestamp, ct: doc._creationTime };
+    const deleted = await this.visitRow(doc, cutoffOf(this.plan, doc.category, doc.action));
+    return { k: "row", s, T, ci, a: doc.action, t: doc.timestamp, ct: doc._creationTime, kt: !deleted };
+  }
+
+  /** The first row of tenant T from its category on: every group before it is empty. */
+  private async enterCategory(s: Severity, T: string | null, doc: EventDocument): Promise<State> {
+    const ci = CATS.indexOf(doc.category);
+    const mode = categoryMode(this.plan, doc.category);
+    if (mode === "all" || (mode === "listed" && this.plan.actionDays.has(doc.action))) return await this.enterGroup(s, T, ci, doc);
+    this.tally.scanned += 1; // read to find the category; nothing in its group expires
+    return mode === "listed" ? { k: "act", s, T, ci, a: null } : { k: "cat", s, T, ci };
   }
 
   async exhausted(): Promise<boolean> {
@@ -302,7 +362,7 @@ class Batch {
   private nextSeverity(s: Severity): State {
     const i = this.plan.severities.indexOf(s);
     const next = this.plan.severities[i + 1];
-    return next === undefined ? { k: "done" } : { k: "act", s: next, T: null, ci: 0, a: null };
+    return next === undefined ? { k: "done" } : { k: "cat", s: next, T: null, ci: -1 };
   }
 
   async step(st: State): Promise<State> {
@@ -312,20 +372,35 @@ class Batch {
     // A hold placed mid-run takes effect at once: leave the tenant.
     if (st.k !== "ten" && st.T !== null && p.heldTenants.has(st.T)) return { k: "ten", s: st.s, T: st.T };
 
+    if (st.k === "one") {
+      // Policies changed mid-run so that cutoffs now differ: redo this tenant group by group.
+      if (p.uniformCutoff === undefined) return { k: "cat", s: st.s, T: st.T, ci: -1 };
+      const prefix = (b: Builder) => b.eq("tenantId", st.T ?? undefined).eq("severity", st.s);
+      const stopped = await this.scanRanges(st, p.uniformCutoff, Batch.after(prefix, st, p.uniformCutoff), "by_tenant_severity");
+      return stopped ?? { k: "ten", s: st.s, T: st.T };
+    }
+
+    if (st.k === "cat") {
+      if (st.ci < 0 && p.uniformCutoff !== undefined) return { k: "one", s: st.s, T: st.T, t: null, ct: 0, kt: false };
+      if (st.ci >= CATS.length - 1) return { k: "ten", s: st.s, T: st.T };
+      const prefix = this.groupPrefix(st.s, st.T);
+      const ci = st.ci;
+      const doc = await this.range((b) => (ci < 0 ? prefix(b) : prefix(b).gt("category", CATS[ci]))).first();
+      return doc === null ? { k: "ten", s: st.s, T: st.T } : await this.enterCategory(st.s, st.T, doc);
+    }
+
     if (st.k === "act") {
-      if (st.ci >= CATS.length) return { k: "ten", s: st.s, T: st.T };
       const c = CATS[st.ci];
       const mode = categoryMode(p, c);
-      const nextCategory: State = { k: "act", s: st.s, T: st.T, ci: st.ci + 1, a: null };
+      const nextCategory: State = { k: "cat", s: st.s, T: st.T, ci: st.ci };
       if (mode === "none") return nextCategory;
+      const a = st.a;
       if (mode === "all") {
         const prefix = this.groupPrefix(st.s, st.T, c);
-        const a = st.a;
         const doc = await this.range((b) => (a === null ? prefix(b) : prefix(b).gt("action", a))).first();
         return doc === null ? nextCategory : await this.enterGroup(st.s, st.T, st.ci, doc);
       }
       // Only actions with their own policy expire here: probe each, reading nothing else.
-      const a = st.a;
       const action = p.listed.find((x) => a === null || utf8Compare(x, a) > 0);
       if (action === undefined) return nextCategory;
       const doc = await this.range(this.groupPrefix(st.s, st.T, c, action)).first();
@@ -338,20 +413,7 @@ class Batch {
       const after: State = { k: "act", s: st.s, T: st.T, ci: st.ci, a: st.a };
       if (cutoff === undefined || st.t >= cutoff) return after;
       const prefix = this.groupPrefix(st.s, st.T, c, st.a);
-      let last = st;
-      // Strictly after (t, ct): the rest of its millisecond, then later ones below the cutoff.
-      const ranges = [
-        (b: Builder) => prefix(b).eq("timestamp", st.t).gt("_creationTime", st.ct),
-        (b: Builder) => prefix(b).gt("timestamp", st.t).lt("timestamp", cutoff),
-      ];
-      for (const bounds of ranges) {
-        for await (const doc of this.range(bounds)) {
-          await this.visitRow(doc, cutoff);
-          last = { ...st, t: doc.timestamp, ct: doc._creationTime };
-          if (await this.exhausted()) return last;
-        }
-      }
-      return after;
+      return (await this.scanRanges(st, cutoff, Batch.after(prefix, st, cutoff), "by_retention")) ?? after;
     }
 
     // Next tenant after T in this severity, in the gap before the next held tenant.
@@ -364,12 +426,10 @@ class Batch {
     }).first();
     if (doc === null) return held === undefined ? this.nextSeverity(st.s) : { k: "ten", s: st.s, T: held };
     const T = doc.tenantId ?? null;
-    const ci = CATS.indexOf(doc.category);
-    // `doc` is the tenant's first row in this severity: every earlier group is empty.
-    const mode = categoryMode(p, doc.category);
-    if (mode === "all" || (mode === "listed" && p.actionDays.has(doc.action))) return await this.enterGroup(st.s, T, ci, doc);
-    this.tally.scanned += 1; // read to find the tenant; nothing in its group expires
-    return mode === "listed" ? { k: "act", s: st.s, T, ci, a: null } : { k: "act", s: st.s, T, ci: ci + 1, a: null };
+    if (p.uniformCutoff === undefined) return await this.enterCategory(st.s, T, doc);
+    // Read to find the tenant: deleted if expired, then the tenant's one range.
+    await this.visitRow(doc, p.uniformCutoff);
+    return { k: "one", s: st.s, T, t: null, ct: 0, kt: false };
   }
 }
 
@@ -436,10 +496,16 @@ function decodeCursor(shape: string, cursor: string, severities: Severity[]): Cu
   if (st.k === "done") return body;
   if (!severities.includes(st.s as Severity) || !(st.T === null || isKey(st.T))) throw bad();
   if (st.k === "ten") return body;
-  if (typeof st.ci !== "number" || !Number.isInteger(st.ci) || st.ci < 0 || st.ci > CATS.length) throw bad();
+  if (st.k === "one") {
+    if ((st.t === null || isTime(st.t)) && isTime(st.ct) && typeof st.kt === "boolean") return body;
+    throw bad();
+  }
+  if (typeof st.ci !== "number" || !Number.isInteger(st.ci) || st.ci < -1 || st.ci >= CATS.length) throw bad();
+  if (st.k === "cat") return body;
+  if (st.ci < 0) throw bad();
   const actionOk = (a: unknown) => typeof a === "string" && a.length > 0 && a.length <= LIMITS.maxActionLength;
   if (st.k === "act" && (st.a === null || actionOk(st.a))) return body;
-  if (st.k === "row" && st.ci < CATS.length && actionOk(st.a) && isTime(st.t) && isTime(st.ct)) return body;
+  if (st.k === "row" && actionOk(st.a) && isTime(st.t) && isTime(st.ct) && typeof st.kt === "boolean") return body;
   throw bad();
 }
 
@@ -495,7 +561,7 @@ async function runBatch(ctx: MutationCtx, checked: Checked, body: Omit<CursorBod
 }
 
 function startState(severities: Severity[]): State {
-  return severities.length === 0 ? { k: "done" } : { k: "act", s: severities[0], T: null, ci: 0, a: null };
+  return severities.length === 0 ? { k: "done" } : { k: "cat", s: severities[0], T: null, ci: -1 };
 }
 
 /** The one event a completed run leaves behind, so every deletion of audit data is itself audited. */
@@ -611,6 +677,8 @@ const vRun = v.object({
   skippedHeld: v.number(),
   skippedNotRolledUp: v.number(),
   documentsRead: v.number(),
+  bytesRead: v.number(),
+  documentsWritten: v.number(),
   startedAt: v.number(),
   updatedAt: v.number(),
   finishedAt: v.optional(v.number()),
@@ -652,6 +720,8 @@ export async function startCleanupHandler(
     skippedHeld: 0,
     skippedNotRolledUp: 0,
     documentsRead: 0,
+    bytesRead: 0,
+    documentsWritten: 0,
     startedAt: now,
     updatedAt: now,
   });
@@ -691,10 +761,13 @@ export async function runCleanupBatchHandler(
   const result = await runBatch(ctx, checked, body);
   const m1 = await ctx.meta.getTransactionMetrics();
   const now = Date.now();
+  // This batch's own cost (the run document's patch below adds one write).
   const totals = {
     ...result.run,
     batches: run.batches + 1,
     documentsRead: run.documentsRead + (m1.documentsRead.used - m0.documentsRead.used),
+    bytesRead: run.bytesRead + (m1.bytesRead.used - m0.bytesRead.used),
+    documentsWritten: run.documentsWritten + (m1.documentsWritten.used - m0.documentsWritten.used) + 1,
   };
   if (result.isDone) {
     await ctx.db.patch(runId, { ...totals, cursor: result.continueCursor, seq: seq + 1, status: "done", updatedAt: now, finishedAt: now });
