@@ -33,6 +33,7 @@ export type ScenarioGroup = { name: string; run: (env: BenchEnv) => Promise<void
 
 import { searchScenarios } from "./search.js";
 import { reportScenarios } from "./reports.js";
+import { statsScenarios } from "./stats.js";
 import { retentionScenarios } from "./retention.js";
 
-export const PLUGINS: ScenarioGroup[] = [searchScenarios, reportScenarios, retentionScenarios];
+export const PLUGINS: ScenarioGroup[] = [searchScenarios, reportScenarios, statsScenarios, retentionScenarios];

@@ -105,6 +105,8 @@ export default defineSchema({
     updatedAt: v.number(),
     /** Set while a chain of self-scheduled batches runs, so the cron does not start a second. */
     chainAt: v.optional(v.number()),
+    /** Bucket bytes the last batch read: the next one leaves that much of the read limit to them. */
+    bucketBytes: v.optional(v.number()),
   }),
   /**
    * One per (tenant or global, level, start minute). Level 0 holds a digest of

@@ -448,4 +448,19 @@ describe("hostile input gets a typed error", () => {
       "ROLLUP_BEHIND",
     );
   });
+
+  test("so is a tail of a few huge events, before Convex's 16 MiB read limit", async () => {
+    const t = init();
+    const blob = "x".repeat(900 * 1024);
+    for (let i = 0; i < 10; i++) {
+      await t.mutation(api.log.log, {
+        event: { action: "record.exported", metadata: { blob }, timestamp: T0 + i },
+        options: { maxEventBytes: 1024 * 1024 },
+      });
+    }
+    await expectCode(t.query(api.stats.getStats, { fromTimestamp: 0 }), "ROLLUP_BEHIND");
+    // The loop gets through them in batches that stay under the limit, and then getStats answers.
+    await rollAll(t);
+    expect((await t.query(api.stats.getStats, { fromTimestamp: 0 })).totalCount).toBe(10);
+  });
 });

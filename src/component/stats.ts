@@ -57,8 +57,14 @@ export const STATS_LIMITS = {
   settleMs: 15_000,
   defaultBatch: 2_000,
   maxBatch: 10_000,
-  /** Event bytes one batch may read (Convex allows 16 MiB per transaction, buckets included). */
-  batchEventBytes: 4 * 1024 * 1024,
+  /**
+   * Bytes one batch may read, events and buckets together (Convex allows
+   * 16 MiB). The share left to events is what the previous batch's buckets
+   * did not use, between 1 and 8 MiB.
+   */
+  batchBytes: 12 * 1024 * 1024,
+  minEventBytes: 1024 * 1024,
+  maxEventBytes: 8 * 1024 * 1024,
   /** Buckets and series documents one batch may touch (Convex allows 16,000 writes). */
   batchTouched: 6_000,
   /**
@@ -66,8 +72,9 @@ export const STATS_LIMITS = {
    * parts if some bucket in it has any (Convex allows 4,096 queries).
    */
   batchRanges: 1_000,
-  /** Tail events a getStats may read before it asks for the loop to catch up. */
+  /** Tail events (and their bytes) a getStats may read before it asks for the loop to catch up. */
   maxTail: 10_000,
+  maxTailBytes: 8 * 1024 * 1024,
   /** A chain of batches not heard from for this long is presumed dead; the cron starts another. */
   chainStaleMs: 5 * 60_000,
 } as const;
@@ -192,11 +199,14 @@ export async function readTail(
     .query("events")
     .withIndex("by_creation_time", (q) => (through === null ? q : q.gt("_creationTime", through)));
   let n = 0;
+  let bytes = 0;
   for await (const e of q) {
-    if (++n > maxTail) {
+    // Events may be up to 1 MiB each: the count alone does not keep a read under 16 MiB.
+    bytes += JSON.stringify(e).length;
+    if (++n > maxTail || bytes > STATS_LIMITS.maxTailBytes) {
       throw auditError(
         "ROLLUP_BEHIND",
-        `more than ${maxTail} events are not rolled up yet; run the stats rollup (auditLog.rollupStats) until it catches up, or wait for its cron`,
+        `more than ${n - 1} events (${Math.round(bytes / 1024)} KiB) are not rolled up yet; run the stats rollup (auditLog.rollupStats) until it catches up, or wait for its cron`,
       );
     }
     visit(e);
@@ -304,7 +314,11 @@ class Fold {
   buckets = new Map<string, Pending>();
   series = new Map<string, SeriesPending>();
   private starts = new Map<number, Set<number>>();
-  /** An upper bound on the ranges loadForBatch will read: new starts with no neighbour within RUN_GAP. */
+  private seriesScopes = new Set<string>();
+  /**
+   * An upper bound on the ranges the batch will read: bucket starts with no
+   * neighbour within RUN_GAP, and (day, scope) pairs of the series.
+   */
   runs = 0;
 
   get touched(): number {
@@ -328,7 +342,14 @@ class Fold {
       const day = Math.floor(e.timestamp / DAY);
       const sk = seriesKey(tenant, e.action, day);
       let s = this.series.get(sk);
-      if (!s) this.series.set(sk, (s = { tenant, action: e.action, day, minutes: new Map() }));
+      if (!s) {
+        const scopeDay = JSON.stringify([day, tenant ?? null]);
+        if (!this.seriesScopes.has(scopeDay)) {
+          this.seriesScopes.add(scopeDay);
+          this.runs++;
+        }
+        this.series.set(sk, (s = { tenant, action: e.action, day, minutes: new Map() }));
+      }
       bump(s.minutes, Math.floor((e.timestamp - day * DAY) / MINUTE), 1);
     }
   }
@@ -378,9 +399,13 @@ function touchedRuns(pending: Iterable<Pending>): Run[] {
   return runs;
 }
 
+const approxBytes = (d: BucketDoc | PartDoc) =>
+  200 + ("data" in d ? d.data.length : (d.main?.length ?? 0) + (d.joint?.length ?? 0) + (d.digest?.length ?? 0));
+
 async function loadForBatch(ctx: MutationCtx, fold: Fold) {
   const buckets = new Map<string, BucketDoc>();
   const parts = new Map<string, PartDoc>();
+  let bytes = 0;
   for (const run of touchedRuns(fold.buckets.values())) {
     const docs = await ctx.db
       .query("statBuckets")
@@ -388,6 +413,7 @@ async function loadForBatch(ctx: MutationCtx, fold: Fold) {
       .collect();
     let parted = false;
     for (const d of docs) {
+      bytes += approxBytes(d);
       const key = bucketKey(d.level, d.start, d.tenant);
       if (!fold.buckets.has(key)) continue;
       buckets.set(key, d);
@@ -399,10 +425,11 @@ async function loadForBatch(ctx: MutationCtx, fold: Fold) {
       .withIndex("by_time", (q) => q.eq("level", run.level).gte("start", run.s0).lte("start", run.s1))
       .collect();
     for (const p of ps) {
+      bytes += approxBytes(p);
       if (fold.buckets.has(bucketKey(p.level, p.start, p.tenant))) parts.set(partKey(p.level, p.start, p.tenant, p.kind, p.part), p);
     }
   }
-  return { buckets, parts };
+  return { buckets, parts, bytes };
 }
 
 function storedChunks(
@@ -487,15 +514,23 @@ async function writeBucket(
 }
 
 async function writeSeries(ctx: MutationCtx, fold: Fold): Promise<void> {
-  const days = new Set([...fold.series.values()].map((s) => s.day));
-  for (const day of days) {
+  // One range per (day, scope): that scope's actions on that day, never another tenant's.
+  const groups = new Map<string, SeriesPending[]>();
+  for (const s of fold.series.values()) {
+    const g = JSON.stringify([s.day, s.tenant ?? null]);
+    const list = groups.get(g);
+    if (list) list.push(s);
+    else groups.set(g, [s]);
+  }
+  for (const list of groups.values()) {
+    const { day, tenant } = list[0];
     const docs = await ctx.db
       .query("statSeries")
-      .withIndex("by_day", (q) => q.eq("day", day))
+      .withIndex("by_day", (q) => q.eq("day", day).eq("tenant", tenant))
       .collect();
     const byKey = new Map(docs.map((d) => [seriesKey(d.tenant, d.action, d.day), d]));
-    for (const [key, s] of fold.series) {
-      if (s.day !== day) continue;
+    for (const s of list) {
+      const key = seriesKey(s.tenant, s.action, s.day);
       const doc = byKey.get(key);
       const minutes = new Map<number, number>();
       if (doc) doc.minutes.forEach((m, i) => minutes.set(m, doc.counts[i]));
@@ -540,6 +575,10 @@ export async function rollupBatch(
   const cursor = await cursorDoc(ctx);
   const through = cursor?.through ?? null;
   const upper = Date.now() - settleMs;
+  const eventBytes = Math.min(
+    STATS_LIMITS.maxEventBytes,
+    Math.max(STATS_LIMITS.minEventBytes, STATS_LIMITS.batchBytes - 1.5 * (cursor?.bucketBytes ?? 4 * 1024 * 1024)),
+  );
   const q = ctx.db
     .query("events")
     .withIndex("by_creation_time", (q) => (through === null ? q.lte("_creationTime", upper) : q.gt("_creationTime", through).lte("_creationTime", upper)));
@@ -561,7 +600,7 @@ export async function rollupBatch(
     last = e._creationTime;
     if (
       n >= maxEvents ||
-      bytes >= STATS_LIMITS.batchEventBytes ||
+      bytes >= eventBytes ||
       fold.touched >= STATS_LIMITS.batchTouched ||
       fold.runs >= STATS_LIMITS.batchRanges
     ) {
@@ -569,8 +608,10 @@ export async function rollupBatch(
     }
   }
 
+  let bucketBytes = cursor?.bucketBytes;
   if (n > 0) {
-    const { buckets, parts } = await loadForBatch(ctx, fold);
+    const { buckets, parts, bytes: read } = await loadForBatch(ctx, fold);
+    bucketBytes = read;
     for (const [key, p] of fold.buckets) await writeBucket(ctx, p, buckets.get(key), parts);
     await writeSeries(ctx, fold);
   }
@@ -581,6 +622,7 @@ export async function rollupBatch(
     batches: (cursor?.batches ?? 0) + (n > 0 ? 1 : 0),
     updatedAt: Date.now(),
     chainAt: chain ? (more ? Date.now() : undefined) : cursor?.chainAt,
+    bucketBytes,
   };
   if (newThrough !== null || cursor) {
     if (cursor) await ctx.db.replace(cursor._id, fields);
