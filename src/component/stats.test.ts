@@ -278,6 +278,31 @@ describe("getStats is exact against a model", () => {
     expect(read).toBeLessThanOrEqual(200);
   });
 
+  test("a minute too busy for one digest document: parts, and a window cutting through it", async () => {
+    const t = init();
+    const evs: Ev[] = Array.from({ length: 2500 }, (_, i) => ({
+      timestamp: T0 + 5 * MINUTE + i * 20,
+      severity: SEVERITIES[i % 4],
+      category: "data",
+      status: STATUSES[i % 2],
+      action: ACTIONS[i % ACTIONS.length],
+      actorId: `actor-${i % 700}-` + "y".repeat(100),
+      tenantId: TENANTS[i % 3],
+    }));
+    await logAll(t, evs);
+    // Small batches: the digest grows inline, then splits into parts, then into more.
+    await rollAll(t, 350);
+    const digestParts = await t.run((ctx) => ctx.db.query("statParts").collect());
+    expect(digestParts.some((p) => p.kind === "digest" && p.level === 0)).toBe(true);
+    for (const tenant of TENANTS) {
+      const from = T0 + 5 * MINUTE + 12_345;
+      const to = T0 + 5 * MINUTE + 40_001;
+      const { result, read } = await statsWithReads(t, { fromTimestamp: from, toTimestamp: to, tenantId: tenant, topK: 3 });
+      expect(strip(result)).toEqual(model(evs, from, to, tenant, 3));
+      expect(read).toBeLessThanOrEqual(200);
+    }
+  });
+
   test("events logged later with past timestamps (imports) are counted, then folded into old buckets", async () => {
     const t = init();
     const live: Ev[] = Array.from({ length: 50 }, (_, i) => ({
