@@ -740,6 +740,57 @@ describe("cleanup never stalls and never reads what it may not delete", () => {
   });
 });
 
+describe("edge cases", () => {
+  test("with no olderThanDays and no policy nothing expires, and nothing is read", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(NOW);
+    const t = init();
+    await seed(t, [
+      {
+        severity: "info",
+        category: "data",
+        action: "x",
+        timestamp: NOW - 1000 * DAY,
+      },
+    ]);
+    const cost = await t.run(async (ctx) => {
+      const m0 = await ctx.meta.getTransactionMetrics();
+      const r = await ctx.runMutation(api.retention.cleanup, { cursor: null });
+      const m1 = await ctx.meta.getTransactionMetrics();
+      return { r, read: m1.documentsRead.used - m0.documentsRead.used };
+    });
+    expect(cost.r).toMatchObject({ scanned: 0, deleted: 0, isDone: true });
+    expect(cost.read).toBe(1); // the rollup watermark; no policy document exists
+  });
+
+  test("a stored sweep position this version cannot read starts a new sweep instead of failing", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(NOW);
+    const t = init();
+    await seed(t, [
+      {
+        severity: "info",
+        category: "data",
+        action: "x",
+        timestamp: NOW - 100 * DAY,
+      },
+    ]);
+    await t.run((ctx) =>
+      ctx.db.insert("retentionSweeps", {
+        shape: JSON.stringify(["cleanup", 90, []]),
+        cursor: "r0.old",
+        updatedAt: NOW,
+      }),
+    );
+    expect(
+      await t.mutation(api.retention.cleanup, { olderThanDays: 90 }),
+    ).toMatchObject({ deleted: 1, isDone: true });
+    expect(
+      await t.run((ctx) => ctx.db.query("retentionSweeps").collect()),
+    ).toEqual([]);
+  });
+});
+
 describe("background runs", () => {
   test("one run at a time: a second start returns the running one, a duplicate batch does nothing", async () => {
     vi.useFakeTimers();

@@ -539,11 +539,14 @@ export type BatchResult = Tally & {
 async function runBatch(ctx: MutationCtx, checked: Checked, body: Omit<CursorBody, "h">): Promise<BatchResult> {
   const plan = await makePlan(ctx, { olderThanDays: checked.olderThanDays, preserve: checked.preserve, now: body.now });
   const batch = new Batch(ctx, plan, checked.batchSize);
-  let st = body.st;
+  // No olderThanDays and no policy that covers anything: nothing can expire, nothing to read.
+  const nothingExpires = CATS.every((c) => categoryMode(plan, c) === "none");
+  let st: State = nothingExpires ? { k: "done" } : body.st;
   // At least one step per batch, so every batch moves the position.
-  do {
+  while (st.k !== "done") {
     st = await batch.step(st);
-  } while (st.k !== "done" && !(await batch.exhausted()));
+    if (await batch.exhausted()) break;
+  }
   const b = batch.tally;
   const run: Tally = {
     scanned: body.tally.scanned + b.scanned,
@@ -605,6 +608,19 @@ const vBatchResult = v.object({
   run: v.object(vTally),
 });
 
+/**
+ * Where the stored sweep stopped, measured from a fresh clock (a sweep may
+ * span days of calls). A stored position this version cannot read (written by
+ * an older one) starts a new sweep rather than failing every call.
+ */
+function resumeSweep(shape: string, cursor: string, severities: Severity[]): Omit<CursorBody, "h"> | null {
+  try {
+    return { ...decodeCursor(shape, cursor, severities), now: Date.now() };
+  } catch {
+    return null;
+  }
+}
+
 export async function cleanupHandler(
   ctx: MutationCtx,
   args: CleanupArgs & { cursor?: string | null },
@@ -628,7 +644,7 @@ export async function cleanupHandler(
     .query("retentionSweeps")
     .withIndex("by_shape", (q) => q.eq("shape", checked.shape))
     .first();
-  const body: Omit<CursorBody, "h"> = sweep === null ? fresh() : { ...decodeCursor(checked.shape, sweep.cursor, severities), now: Date.now() };
+  const body: Omit<CursorBody, "h"> = sweep === null ? fresh() : resumeSweep(checked.shape, sweep.cursor, severities) ?? fresh();
   const result = await runBatch(ctx, checked, body);
   if (result.isDone) {
     if (sweep !== null) await ctx.db.delete(sweep._id);
