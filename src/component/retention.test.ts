@@ -862,7 +862,22 @@ describe("background runs", () => {
     const summaries = (await allEvents(t)).filter(
       (d) => d.action === "audit.retention.run",
     );
-    expect(summaries.map((d) => d.metadata)).toMatchObject([{ canceled: 1 }]);
+    expect(summaries.map((d) => d.metadata)).toEqual([
+      {
+        mode: "background",
+        now: NOW,
+        olderThanDays: 90,
+        preserveSeverity: [],
+        scanned: 0,
+        deleted: 0,
+        skippedHeld: 0,
+        skippedNotRolledUp: 0,
+        runId,
+        canceled: 1,
+        batches: 0,
+        documentsRead: 0,
+      },
+    ]);
   });
 
   test("a run whose batches stopped long ago (a crash) does not block a new one", async () => {

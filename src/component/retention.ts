@@ -816,7 +816,9 @@ export const cancelCleanup = mutation({
     if (run.status !== "running") return false;
     const now = Date.now();
     await ctx.db.patch(id, { status: "canceled", updatedAt: now, finishedAt: now });
-    await logRunSummary(ctx, "background", { olderThanDays: run.olderThanDays, preserve: run.preserveSeverity }, run.now, run, {
+    const { scanned, deleted, skippedHeld, skippedNotRolledUp } = run;
+    const tally = { scanned, deleted, skippedHeld, skippedNotRolledUp };
+    await logRunSummary(ctx, "background", { olderThanDays: run.olderThanDays, preserve: run.preserveSeverity }, run.now, tally, {
       runId,
       canceled: 1,
       batches: run.batches,
