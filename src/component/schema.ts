@@ -99,13 +99,16 @@ export default defineSchema({
   // single-writer rollup loop (stats.ts), never on the log path.
   /** The loop's cursor: every event with `_creationTime` ≤ `through` is folded. One document. */
   statCursor: defineTable({
-    through: v.number(),
+    /** Absent until the first event is folded. */
+    through: v.optional(v.number()),
     folded: v.number(),
     batches: v.number(),
     updatedAt: v.number(),
-    /** Set while a chain of self-scheduled batches runs, so the cron does not start a second. */
-    chainAt: v.optional(v.number()),
-    /** Bucket bytes the last batch read: the next one leaves that much of the read limit to them. */
+    /** The scheduled batch of the running chain: while it is pending or running, the cron waits. */
+    chainJob: v.optional(v.id("_scheduled_functions")),
+    /** Batch size factor: halved after a chain batch failed, doubled back after each success. */
+    scale: v.optional(v.number()),
+    /** Bytes the last batch read besides events (buckets, and rereads on rewrite): the next leaves room for them. */
     bucketBytes: v.optional(v.number()),
   }),
   /**

@@ -406,7 +406,7 @@ describe("the rollup loop", () => {
     expect(STATS_LIMITS.settleMs).toBeGreaterThanOrEqual(10_000);
   });
 
-  test("the cron's tick chains batches until it catches up, and a live chain makes the cron a no-op", async () => {
+  test("the cron's tick starts a chain of batches that runs until it catches up; a live chain makes the tick a no-op", async () => {
     const { vi } = await import("vitest");
     vi.useFakeTimers();
     try {
@@ -424,14 +424,57 @@ describe("the rollup loop", () => {
       );
       vi.advanceTimersByTime(60_000);
       const { internal } = await import("./_generated/api.js");
-      await t.mutation(internal.stats.rollupTick, {});
-      // A second tick while the chain is scheduled does nothing.
-      expect(await t.mutation(internal.stats.rollupTick, {})).toBeNull();
+      expect(await t.mutation(internal.stats.rollupTick, {})).toBe("scheduled");
+      // While the chain's batch is pending, another tick does nothing.
+      expect(await t.mutation(internal.stats.rollupTick, {})).toBe("running");
       await t.finishAllScheduledFunctions(vi.runAllTimers);
       const status = await t.query(api.stats.status, {});
       expect(status.folded).toBe(2500);
+      expect(status.batches).toBe(2);
       const cursor = await t.run((ctx) => ctx.db.query("statCursor").first());
-      expect(cursor?.chainAt).toBeUndefined();
+      expect(cursor?.chainJob).toBeUndefined();
+      // Caught up: the next tick schedules one batch that folds nothing.
+      expect(await t.mutation(internal.stats.rollupTick, {})).toBe("scheduled");
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+      expect((await t.query(api.stats.status, {})).batches).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a batch that hits a Convex limit fails alone; the next tick halves the batch and the loop gets through", async () => {
+    const { vi } = await import("vitest");
+    vi.useFakeTimers();
+    try {
+      // A deployment whose read limit is 3 MiB, and events of ~600 KB: a full-size batch cannot fit.
+      const t = convexTest({ schema, modules, transactionLimits: { bytesRead: 3 * 1024 * 1024 } });
+      const blob = "z".repeat(600 * 1024);
+      for (let i = 0; i < 12; i++) {
+        await t.mutation(api.log.log, {
+          event: { action: "record.exported", actorId: `a${i % 3}`, metadata: { blob }, timestamp: T0 + i * MINUTE },
+          options: { maxEventBytes: 1024 * 1024 },
+        });
+      }
+      vi.advanceTimersByTime(60_000);
+      const { internal } = await import("./_generated/api.js");
+      const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+      for (let tick = 0; tick < 20; tick++) {
+        await t.mutation(internal.stats.rollupTick, {});
+        await t.finishAllScheduledFunctions(vi.runAllTimers);
+        if ((await t.query(api.stats.status, {})).folded === 12) break;
+      }
+      const failures = errors.mock.calls.filter((c) => String(c[0]).includes("rollupChain")).length;
+      errors.mockRestore();
+      expect((await t.query(api.stats.status, {})).folded).toBe(12);
+      // Full-size batches failed on the read limit; halved ones got through.
+      expect(failures).toBeGreaterThan(0);
+      const stats = await t.run((ctx) => getStatsHandler(ctx, { fromTimestamp: 0 }));
+      expect(stats.totalCount).toBe(12);
+      expect(stats.topActors).toEqual([
+        { actorId: "a0", count: 4 },
+        { actorId: "a1", count: 4 },
+        { actorId: "a2", count: 4 },
+      ]);
     } finally {
       vi.useRealTimers();
     }

@@ -58,13 +58,18 @@ export const STATS_LIMITS = {
   defaultBatch: 2_000,
   maxBatch: 10_000,
   /**
-   * Bytes one batch may read, events and buckets together (Convex allows
-   * 16 MiB). The share left to events is what the previous batch's buckets
-   * did not use, between 1 and 8 MiB.
+   * Bytes one batch may read (Convex allows 16 MiB), less a margin. Events
+   * get what the previous batch's other reads (buckets, and the reread of
+   * each document it rewrote), times 1.5, leave: between 256 KiB and 8 MiB.
    */
-  batchBytes: 12 * 1024 * 1024,
-  minEventBytes: 1024 * 1024,
+  readLimit: 16 * 1024 * 1024,
+  readMargin: 2 * 1024 * 1024,
+  minEventBytes: 256 * 1024,
   maxEventBytes: 8 * 1024 * 1024,
+  /** What a first batch assumes its other reads will be. */
+  assumedBucketBytes: 6 * 1024 * 1024,
+  /** The smallest batch factor after repeated failures. */
+  minScale: 1 / 64,
   /** Buckets and series documents one batch may touch (Convex allows 16,000 writes). */
   batchTouched: 6_000,
   /**
@@ -75,8 +80,6 @@ export const STATS_LIMITS = {
   /** Tail events (and their bytes) a getStats may read before it asks for the loop to catch up. */
   maxTail: 10_000,
   maxTailBytes: 8 * 1024 * 1024,
-  /** A chain of batches not heard from for this long is presumed dead; the cron starts another. */
-  chainStaleMs: 5 * 60_000,
 } as const;
 
 // ---- Reading buckets ----------------------------------------------------------
@@ -182,6 +185,15 @@ async function cursorDoc(ctx: QueryCtx) {
  */
 export async function rolledUpThrough(ctx: QueryCtx): Promise<number | null> {
   return (await cursorDoc(ctx))?.through ?? null;
+}
+
+/** Bytes this transaction has read so far (the caller's included), if the runtime says. */
+async function bytesReadSoFar(ctx: QueryCtx): Promise<number | null> {
+  try {
+    return (await ctx.meta.getTransactionMetrics()).bytesRead.used;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -559,11 +571,7 @@ export type RollupResult = { folded: number; caughtUp: boolean; rolledUpThrough:
  * a byte or bucket budget, but never inside a run of equal `_creationTime`s,
  * so the cursor is one number.
  */
-export async function rollupBatch(
-  ctx: MutationCtx,
-  opts: RollupOptions = {},
-  chain?: { chainAt: number | undefined },
-): Promise<RollupResult> {
+export async function rollupBatch(ctx: MutationCtx, opts: RollupOptions = {}, scale = 1): Promise<RollupResult> {
   const maxEvents = opts.maxEvents ?? STATS_LIMITS.defaultBatch;
   if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > STATS_LIMITS.maxBatch) {
     throw auditError("INVALID_ARGUMENT", `maxEvents must be an integer from 1 to ${STATS_LIMITS.maxBatch}`, "maxEvents");
@@ -575,10 +583,16 @@ export async function rollupBatch(
   const cursor = await cursorDoc(ctx);
   const through = cursor?.through ?? null;
   const upper = Date.now() - settleMs;
-  const eventBytes = Math.min(
-    STATS_LIMITS.maxEventBytes,
-    Math.max(STATS_LIMITS.minEventBytes, STATS_LIMITS.batchBytes - 1.5 * (cursor?.bucketBytes ?? 4 * 1024 * 1024)),
-  );
+  const read0 = await bytesReadSoFar(ctx);
+  const room =
+    STATS_LIMITS.readLimit -
+    STATS_LIMITS.readMargin -
+    (read0 ?? 0) -
+    1.5 * (cursor?.bucketBytes ?? STATS_LIMITS.assumedBucketBytes);
+  const eventBytes = scale * Math.min(STATS_LIMITS.maxEventBytes, Math.max(STATS_LIMITS.minEventBytes, room));
+  const eventLimit = Math.max(1, Math.floor(maxEvents * scale));
+  const touchedLimit = Math.max(50, Math.floor(STATS_LIMITS.batchTouched * scale));
+  const rangeLimit = Math.max(20, Math.floor(STATS_LIMITS.batchRanges * scale));
   const q = ctx.db
     .query("events")
     .withIndex("by_creation_time", (q) => (through === null ? q.lte("_creationTime", upper) : q.gt("_creationTime", through).lte("_creationTime", upper)));
@@ -598,36 +612,30 @@ export async function rollupBatch(
     n++;
     bytes += JSON.stringify(e).length;
     last = e._creationTime;
-    if (
-      n >= maxEvents ||
-      bytes >= eventBytes ||
-      fold.touched >= STATS_LIMITS.batchTouched ||
-      fold.runs >= STATS_LIMITS.batchRanges
-    ) {
+    if (n >= eventLimit || bytes >= eventBytes || fold.touched >= touchedLimit || fold.runs >= rangeLimit) {
       full = true;
     }
   }
 
   let bucketBytes = cursor?.bucketBytes;
   if (n > 0) {
-    const { buckets, parts, bytes: read } = await loadForBatch(ctx, fold);
-    bucketBytes = read;
+    const { buckets, parts, bytes: approx } = await loadForBatch(ctx, fold);
     for (const [key, p] of fold.buckets) await writeBucket(ctx, p, buckets.get(key), parts);
     await writeSeries(ctx, fold);
+    const read1 = await bytesReadSoFar(ctx);
+    // Measured when the runtime says; else the buckets twice (a rewrite rereads the document).
+    bucketBytes = read0 !== null && read1 !== null ? Math.max(0, read1 - read0 - bytes) : 2 * approx;
   }
   const newThrough = last ?? through;
   const fields = {
-    through: newThrough ?? 0,
     folded: (cursor?.folded ?? 0) + n,
     batches: (cursor?.batches ?? 0) + (n > 0 ? 1 : 0),
     updatedAt: Date.now(),
-    chainAt: chain ? (more ? Date.now() : undefined) : cursor?.chainAt,
-    bucketBytes,
+    ...(newThrough === null ? {} : { through: newThrough }),
+    ...(bucketBytes === undefined ? {} : { bucketBytes }),
   };
-  if (newThrough !== null || cursor) {
-    if (cursor) await ctx.db.replace(cursor._id, fields);
-    else await ctx.db.insert("statCursor", fields);
-  }
+  if (cursor) await ctx.db.patch(cursor._id, fields);
+  else if (n > 0) await ctx.db.insert("statCursor", fields);
   return { folded: n, caughtUp: !more, rolledUpThrough: newThrough };
 }
 
@@ -645,23 +653,48 @@ export const rollup = mutation({
 });
 
 /**
- * The cron's entry point (crons.ts): runs a batch and, while there is more,
- * schedules the next one straight away. A chain that is running makes the
- * cron's tick a no-op; one that died is replaced after chainStaleMs.
+ * The cron's entry point (crons.ts), every minute. It never folds anything
+ * itself: it schedules a chain batch, unless the chain's current batch is
+ * still pending or running. A batch that failed (a limit hit on unusual data)
+ * makes the next one half as large, so the loop cannot stick on one batch.
  */
-export async function rollupTickHandler(ctx: MutationCtx, { chain }: { chain?: boolean }): Promise<RollupResult | null> {
-  if (!chain) {
-    const c = await cursorDoc(ctx);
-    if (c?.chainAt !== undefined && Date.now() - c.chainAt < STATS_LIMITS.chainStaleMs) return null;
+export async function rollupTickHandler(ctx: MutationCtx): Promise<"running" | "scheduled"> {
+  const cursor = await cursorDoc(ctx);
+  let scale = cursor?.scale ?? 1;
+  if (cursor?.chainJob !== undefined) {
+    const job = await ctx.db.system.get(cursor.chainJob);
+    const state = job?.state.kind;
+    if (state === "pending" || state === "inProgress") return "running";
+    if (state === "failed") scale = Math.max(STATS_LIMITS.minScale, scale / 2);
   }
-  const result = await rollupBatch(ctx, {}, { chainAt: undefined });
-  if (!result.caughtUp) await ctx.scheduler.runAfter(0, internal.stats.rollupTick, { chain: true });
-  return result;
+  const chainJob = await ctx.scheduler.runAfter(0, internal.stats.rollupChain, { scale });
+  if (cursor) await ctx.db.patch(cursor._id, { chainJob, scale });
+  else await ctx.db.insert("statCursor", { folded: 0, batches: 0, updatedAt: Date.now(), chainJob, scale });
+  return "scheduled";
 }
 
 export const rollupTick = internalMutation({
-  args: { chain: v.optional(v.boolean()) },
-  returns: v.union(vRollupResult, v.null()),
+  args: {},
+  returns: v.union(v.literal("running"), v.literal("scheduled")),
   handler: rollupTickHandler,
 });
 
+/** One batch of the chain; while there is more, it schedules the next straight away. */
+export async function rollupChainHandler(ctx: MutationCtx, { scale }: { scale: number }): Promise<RollupResult> {
+  const result = await rollupBatch(ctx, {}, scale);
+  const next = Math.min(1, scale * 2);
+  const cursor = await cursorDoc(ctx);
+  if (!result.caughtUp) {
+    const chainJob = await ctx.scheduler.runAfter(0, internal.stats.rollupChain, { scale: next });
+    if (cursor) await ctx.db.patch(cursor._id, { chainJob, scale: next });
+  } else if (cursor) {
+    await ctx.db.patch(cursor._id, { chainJob: undefined, scale: next });
+  }
+  return result;
+}
+
+export const rollupChain = internalMutation({
+  args: { scale: v.number() },
+  returns: vRollupResult,
+  handler: rollupChainHandler,
+});
