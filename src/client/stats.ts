@@ -31,7 +31,7 @@ export type AnomalyRuleInput = {
    * With `baseline`, a minimum count below which the rule never fires (default 1).
    */
   threshold?: number;
-  /** The window ending now: 1 to 10,080 minutes (a week). */
+  /** The window ending now: 1 to 1,440 minutes (a day). */
   windowMinutes: number;
   /** Apply the threshold to each actor's or each tenant's count instead of the total. */
   groupBy?: "actor" | "tenant";

@@ -4,7 +4,7 @@
  * window over the last N periods), answered from the statistics rollups.
  *
  * The current window is counted exactly like getStats counts a window, from
- * buckets no larger than level 5 (they keep action × actor and action ×
+ * buckets no larger than level 4 (they keep action × actor and action ×
  * tenant counts) plus the events not rolled up yet. Baseline windows are
  * whole minutes and come from per-action minute series (one document per
  * action and day), so a rule reads a bounded number of documents however

@@ -60,10 +60,10 @@ export const STATS_LIMITS = {
   /**
    * Bytes one batch may read (Convex allows 16 MiB), less a margin. Events
    * get what the previous batch's other reads (buckets, and the reread of
-   * each document it rewrote), times 1.5, leave: between 256 KiB and 8 MiB.
+   * each document it rewrote), plus a fifth, leave: between 256 KiB and 8 MiB.
    */
   readLimit: 16 * 1024 * 1024,
-  readMargin: 2 * 1024 * 1024,
+  readMargin: 1.5 * 1024 * 1024,
   minEventBytes: 256 * 1024,
   maxEventBytes: 8 * 1024 * 1024,
   /** What a first batch assumes its other reads will be. */
@@ -588,7 +588,7 @@ export async function rollupBatch(ctx: MutationCtx, opts: RollupOptions = {}, sc
     STATS_LIMITS.readLimit -
     STATS_LIMITS.readMargin -
     (read0 ?? 0) -
-    1.5 * (cursor?.bucketBytes ?? STATS_LIMITS.assumedBucketBytes);
+    1.2 * (cursor?.bucketBytes ?? STATS_LIMITS.assumedBucketBytes);
   const eventBytes = scale * Math.min(STATS_LIMITS.maxEventBytes, Math.max(STATS_LIMITS.minEventBytes, room));
   const eventLimit = Math.max(1, Math.floor(maxEvents * scale));
   const touchedLimit = Math.max(50, Math.floor(STATS_LIMITS.batchTouched * scale));

@@ -18,7 +18,7 @@ export const DAY = 86_400_000;
 export const RADIX = 4;
 export const TOP_LEVEL = 9;
 /** Levels that also keep action × actor and action × tenant counts (anomaly windows). */
-export const JOINT_MAX_LEVEL = 5;
+export const JOINT_MAX_LEVEL = 4;
 /**
  * Timestamps at or past this (year 2480) go to one overflow digest instead of
  * the levels, so bucket starts stay small integers whatever an import sends.
@@ -345,8 +345,8 @@ export function statsResult(
 
 export const ANOMALY_LIMITS = {
   maxRules: 20,
-  /** A week: the current window is read from buckets of at most ~17 hours. */
-  maxWindowMinutes: 7 * 24 * 60,
+  /** A day: the current window is read from buckets of at most level 4 (~4 hours). */
+  maxWindowMinutes: 24 * 60,
   minPeriods: 2,
   maxPeriods: 48,
   maxK: 100,
