@@ -9,6 +9,7 @@
  */
 
 import type * as auditLog from "../auditLog.js";
+import type * as dashboard from "../dashboard.js";
 import type * as documents from "../documents.js";
 import type * as http from "../http.js";
 import type * as reports from "../reports.js";
@@ -22,6 +23,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   auditLog: typeof auditLog;
+  dashboard: typeof dashboard;
   documents: typeof documents;
   http: typeof http;
   reports: typeof reports;
