@@ -242,7 +242,7 @@ function Results({ search, filters, pageSize = DEFAULT_PAGE_SIZE, scanBudget, ma
     <div style={{ display: "flex", flexDirection: "column", gap: 6 }}>
       <div style={{ ...S.bar, justifyContent: "space-between", alignItems: "center" }}>
         <span style={S.muted}>
-          <span data-testid="audit-loaded-count">{results.length}</span> events loaded
+          <span data-testid="audit-loaded-count">{results.length}</span> {results.length === 1 ? "event" : "events"} loaded
           {filters.query !== undefined && " · ordered by relevance"}
         </span>
         <span style={{ display: "flex", gap: 6 }}>
@@ -431,7 +431,7 @@ export function AuditEventDiff({ event }: { event: Pick<AuditEvent, "changes" | 
           const op = OPS[c.op];
           return (
             <tr key={i} data-testid="audit-diff-change" data-op={c.op} style={{ background: op.bg }}>
-              <td style={{ ...S.td, color: op.color, fontWeight: 700 }} title={op.label}>
+              <td style={{ ...S.td, width: "1%", color: op.color, fontWeight: 700 }} title={op.label}>
                 {op.sign}
               </td>
               <td style={S.td}>

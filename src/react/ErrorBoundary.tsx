@@ -32,8 +32,11 @@ export function describeAuditLogError(error: unknown): AuditLogErrorInfo {
     }
   }
   const raw = error instanceof Error ? error.message : String(error);
-  // Convex prefixes "[CONVEX Q(module:fn)] [Request ID: …] Server Error"; the useful part follows.
-  const message = raw.replace(/^\[CONVEX [^\]]*\]\s*(\[Request ID: [^\]]*\]\s*)?/, "").split("\n")[0].slice(0, 500);
+  // Convex writes "[CONVEX Q(module:fn)] [Request ID: …] Server Error", then in development
+  // "Uncaught Error: <the thrown message>" and a stack; production stops after "Server Error".
+  const lines = raw.replace(/^\[CONVEX [^\]]*\]\s*(\[Request ID: [^\]]*\]\s*)?/, "").split("\n");
+  const uncaught = lines.map((l) => /^\s*Uncaught \w*Error: (.*)$/.exec(l)?.[1]).find((m) => m !== undefined);
+  const message = (uncaught ?? lines[0]).slice(0, 500);
   return { message: message || "Unknown error" };
 }
 

@@ -107,7 +107,8 @@ describe("describeAuditLogError", () => {
     expect(describeAuditLogError(new ConvexError("nope"))).toEqual({ message: "nope" });
     expect(
       describeAuditLogError(new Error("[CONVEX Q(reports:x)] [Request ID: abc] Server Error\nUncaught Error: Only admins can read audit reports")),
-    ).toEqual({ message: "Server Error" });
+    ).toEqual({ message: "Only admins can read audit reports" });
+    expect(describeAuditLogError(new Error("[CONVEX Q(reports:x)] [Request ID: abc] Server Error"))).toEqual({ message: "Server Error" });
     expect(describeAuditLogError("boom")).toEqual({ message: "boom" });
   });
 });
