@@ -106,10 +106,12 @@ export const rotateWebhookSecret = mutation({
 });
 
 const PEOPLE = [
-  { id: "user_ada", name: "Ada", tenantId: "acme" },
+  // The local runtime's demo people (example/local/seed.ts), and one more per organisation.
+  { id: "user_ada", name: "Ada Lovelace", tenantId: "acme" },
   { id: "user_olga", name: "Olga", tenantId: "acme" },
+  { id: "user_kim", name: "Kim", tenantId: "acme" },
+  { id: "user_grace", name: "Grace Hopper", tenantId: "globex" },
   { id: "user_bob", name: "Bob", tenantId: "globex" },
-  { id: "user_gus", name: "Gus", tenantId: "globex" },
 ] as const;
 
 const MIX = [
