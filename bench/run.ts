@@ -22,7 +22,7 @@ import type { AuditEvent, EventInput } from "../src/shared/validators.js";
 import { changePair, runCpuBench, type CpuResult } from "./cpu.js";
 import { ACTIONS, DAY, generate, RESOURCE_TYPES, resourceId, SEVERITY_NAMES, TIE_ACTOR, toInput, type Row } from "./data.js";
 import { Model } from "./model.js";
-import { auditLogApi, createRuntime, type Runtime } from "./runtime.js";
+import { auditLogApi, createRuntime, fastIndexStats, type Runtime } from "./runtime.js";
 import { PLUGINS } from "./plugins.js";
 
 type Ctx = Parameters<Parameters<Runtime["run"]>[0]>[0];
@@ -48,7 +48,20 @@ const BULK = 500;
 const benchDir = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv: string[]) {
-  const opts = { events: 100_000, seed: 1, out: resolve(benchDir, "results.json"), cpu: true, strict: false };
+  const opts = {
+    events: 100_000,
+    seed: 1,
+    out: resolve(benchDir, "results.json"),
+    cpu: true,
+    strict: false,
+    // On by default: it changes no figure (it hands convex-test's counting
+    // code the same documents in the same order; bench/README.md has the
+    // check), and without it a 100,000-event run takes 15 minutes and a
+    // million-event one many hours.
+    fastIndex: true,
+    verifyIndex: false,
+    fixedClock: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -61,7 +74,14 @@ function parseArgs(argv: string[]) {
     else if (a === "--out") opts.out = resolve(value());
     else if (a === "--no-cpu") opts.cpu = false;
     else if (a === "--strict") opts.strict = true;
-    else throw new Error(`unknown argument ${a} (use --events N, --seed S, --out FILE, --no-cpu, --strict)`);
+    else if (a === "--exact-runtime") opts.fastIndex = false;
+    else if (a === "--verify-index") opts.verifyIndex = true;
+    else if (a === "--fixed-clock") opts.fixedClock = true;
+    else {
+      throw new Error(
+        `unknown argument ${a} (use --events N, --seed S, --out FILE, --no-cpu, --strict, --exact-runtime, --verify-index, --fixed-clock)`,
+      );
+    }
   }
   if (!Number.isInteger(opts.events) || opts.events < 1000) throw new Error("--events must be an integer ≥ 1000");
   return opts;
@@ -116,6 +136,17 @@ function pad(s: string | number, n: number, right = false) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.fixedClock) {
+    // Cleanup cutoffs ("now" minus N days), export steps (a time budget) and
+    // creation times read the clock, so two runs differ by how long they
+    // took. For comparing runtimes, a clock that starts at a fixed instant
+    // and ticks 1 ms per reading makes a run a function of its inputs alone
+    // (the seconds it reports are then readings, not time).
+    // Four months after the data's last day, like a run in mid-2026 (the
+    // cleanup scenarios delete what is more than 30 to 90 days old).
+    let now = Date.UTC(2026, 4, 31);
+    Date.now = () => (now += 1);
+  }
   const startedAt = Date.now();
   // Taken now, when the sources are loaded, not at the end: src/ may be
   // edited while a long run is going.
@@ -141,7 +172,10 @@ async function main() {
 
   console.log(`Generating ${opts.events.toLocaleString("en")} events (seed ${opts.seed}) ...`);
   const w = generate(opts.events, opts.seed);
-  const t = createRuntime();
+  const t = createRuntime({ fastIndex: opts.fastIndex, verifyIndex: opts.verifyIndex });
+  const indexStats = fastIndexStats(t);
+  const runtime = !indexStats ? "convex-test" : opts.verifyIndex ? "convex-test + fast index, verified" : "convex-test + fast index";
+  console.log(`Runtime: ${runtime}`);
   const model = new Model();
 
   // Seeding goes straight to the component's logBulk: one insert per event
@@ -406,6 +440,8 @@ async function main() {
     peakRssMiB: Math.round(peakRss / 1024 / 1024),
     peakHeapMiB: Math.round(peakHeap / 1024 / 1024),
     heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 1024 / 1024),
+    runtime,
+    fastIndex: indexStats,
     targets: {
       busyActor: { id: busyActor, events: actorCounts.get(busyActor) },
       busyTenant: { id: busyTenant, events: tenantCounts.get(busyTenant) },
@@ -430,6 +466,7 @@ async function main() {
     ],
   };
   writeFileSync(opts.out, JSON.stringify(out, null, 2) + "\n");
+  if (indexStats) console.log(`\nFast index: ${JSON.stringify(indexStats)}`);
   console.log(`\nWrote ${opts.out} (${w.n.toLocaleString("en")} events, seeding ${out.seedingSeconds} s, total ${out.totalSeconds} s, peak RSS ${out.peakRssMiB} MiB, peak heap ${out.peakHeapMiB} MiB)`);
   console.log(failures === 0 ? "All scenarios PASS." : `${failures} scenario(s) FAIL.`);
   if (opts.strict && failures > 0) process.exitCode = 1;

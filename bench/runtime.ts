@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ComponentApi } from "../src/component/_generated/component.js";
 import componentSchema from "../src/component/schema.js";
+import { accelerate, type FastIndexStats } from "./fastIndex.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,7 +34,25 @@ export function componentModules(): Record<string, () => Promise<unknown>> {
   return Object.fromEntries(tsFiles(dir).map((file) => [file, () => import(pathToFileURL(file).href)]));
 }
 
-export function createRuntime() {
+export type RuntimeOptions = {
+  /**
+   * Serve index ranges from sorted arrays (fastIndex.ts) instead of
+   * convex-test's scan-and-sort of the whole table. Same documents, same
+   * order, so the same counts; on unless the bench is run with --exact-runtime.
+   */
+  fastIndex?: boolean;
+  /** Also run convex-test's own code for every query and throw on a difference (slow). */
+  verifyIndex?: boolean;
+};
+
+const indexStats = new WeakMap<object, FastIndexStats>();
+
+/** The accelerator's counters for a runtime made with `fastIndex`, if it could be installed. */
+export function fastIndexStats(t: Runtime): FastIndexStats | undefined {
+  return indexStats.get(t);
+}
+
+export function createRuntime(options: RuntimeOptions = {}) {
   // The bench calls no app function, but convex-test still wants a module map
   // with a "_generated" entry to locate the app root; an empty stand-in does.
   const t = convexTest({
@@ -41,6 +60,10 @@ export function createRuntime() {
     transactionLimits: true,
   });
   t.registerComponent("auditLog", componentSchema, componentModules());
+  if (options.fastIndex || options.verifyIndex) {
+    const stats = accelerate(t, { verify: options.verifyIndex });
+    if (stats) indexStats.set(t, stats);
+  }
   return t;
 }
 
