@@ -168,6 +168,29 @@ function validRange(range: RangeExpr[], fields: string[]): boolean {
 }
 
 /**
+ * `compareValues`, with shortcuts where its answer is plain: two numbers
+ * that are neither NaN nor zero (it orders -0 before 0 and NaNs by bits),
+ * and two strings whose first differing UTF-16 unit is below the surrogates
+ * (it orders strings by UTF-8 bytes, which is code point order). Only the
+ * sign of the result is used.
+ */
+function compareKeys(a: Value | undefined, b: Value | undefined): number {
+  if (typeof a === "number" && typeof b === "number" && a !== 0 && b !== 0 && a === a && b === b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (typeof a === "string" && typeof b === "string") {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const x = a.charCodeAt(i);
+      const y = b.charCodeAt(i);
+      if (x !== y) return x < 0xd800 && y < 0xd800 ? x - y : compareValues(a, b);
+    }
+    return a.length - b.length;
+  }
+  return compareValues(a, b);
+}
+
+/**
  * Sorted as convex-test's comparator over `fields` would sort them, with
  * each document's key read once rather than once per comparison.
  */
@@ -176,7 +199,7 @@ function sortByIndex(docs: Doc[], fields: string[]): Doc[] {
   const keyed = docs.map((d) => ({ d, k: paths.map((p) => fieldValue(p, d)) }));
   keyed.sort((a, b) => {
     for (let i = 0; i < a.k.length; i++) {
-      const v = compareValues(a.k[i], b.k[i]);
+      const v = compareKeys(a.k[i], b.k[i]);
       if (v !== 0) return v;
     }
     return 0;
@@ -188,7 +211,7 @@ function comparator(fields: string[]) {
   const paths = fields.map((f) => f.split("."));
   return (a: Doc, b: Doc): number => {
     for (const p of paths) {
-      const v = compareValues(fieldValue(p, a), fieldValue(p, b));
+      const v = compareKeys(fieldValue(p, a), fieldValue(p, b));
       if (v !== 0) return v;
     }
     return 0;
@@ -453,39 +476,37 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
   };
 
   /**
-   * Up to `count` documents of the range in query order, starting at the
+   * The documents of the range in query order, one per call, starting at the
    * first one for which `from` holds (`from` must be false then true along
-   * the order, like convex-test's cursor test).
+   * the order, like convex-test's cursor test). Reads only arrays that are
+   * never changed in place, so it can be read after later writes.
    */
-  const take = (r: Range, count = Infinity, from?: (doc: Doc) => boolean): Doc[] => {
+  const rows = (r: Range, from?: (doc: Doc) => boolean): (() => Doc | undefined) => {
     const n = r.hi - r.lo;
     const asc = r.order === "asc";
     const at = (i: number) => (asc ? r.docs[r.lo + i] : r.docs[r.hi - 1 - i]);
     let i = from ? firstIndex(n, (k) => from(at(k))) : 0;
-    if (r.pending === null) {
-      const m = Math.max(0, Math.min(n - i, count));
-      const out = new Array<Doc>(m);
-      for (let k = 0; k < m; k++) out[k] = at(i + k);
-      return out;
-    }
+    if (r.pending === null) return () => (i < n ? at(i++) : undefined);
     const skip = r.pending.ids;
     const mine = asc ? r.pending.docs : [...r.pending.docs].reverse();
     let j = from ? firstIndex(mine.length, (k) => from(mine[k])) : 0;
     const dir = asc ? 1 : -1;
-    const out: Doc[] = [];
-    while (out.length < count) {
+    return () => {
       while (i < n && skip.has(at(i)._id)) i++;
       const a = i < n ? at(i) : undefined;
       const b = j < mine.length ? mine[j] : undefined;
-      if (a === undefined && b === undefined) break;
       if (b !== undefined && (a === undefined || dir * r.compare(b, a) < 0)) {
-        out.push(b);
         j++;
-      } else {
-        out.push(a!);
-        i++;
+        return b;
       }
-    }
+      if (a !== undefined) i++;
+      return a;
+    };
+  };
+  const take = (r: Range, count = Infinity, from?: (doc: Doc) => boolean): Doc[] => {
+    const next = rows(r, from);
+    const out: Doc[] = [];
+    for (let doc; out.length < count && (doc = next()) !== undefined; ) out.push(doc);
     return out;
   };
   const resolved = (r: Range, sortedDocs: Doc[]): Resolved => ({
@@ -522,12 +543,18 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
 
   // What `startQuery` evaluates for `for await`, `.take()`, `.first()` and
   // `.collect()`: with no filter, the first `limit` documents of the range.
+  // convex-test evaluates them all up front and `queryNext` shifts them off
+  // one by one; a loop that stops early (a cleanup batch, a search page)
+  // would still copy its whole range, so they are produced as `queryNext`
+  // asks (its only other question is whether `length` is 0).
   db._evaluateQuery = function (this: Fake, query: Query): Doc[] {
     if (bypass) return original._evaluateQuery.call(this, query);
     const r = resolve(this, query);
     if (typeof r === "string") return original._evaluateQuery.call(this, query);
     const limit = r.limit;
-    const out = limit === null ? take(r) : Number.isInteger(limit) && limit >= 0 ? take(r, limit) : take(r).slice(0, limit);
+    const max = limit === null ? Infinity : Number.isInteger(limit) && limit >= 0 ? limit : undefined;
+    if (!verify && max !== undefined) return lazyRows(rows(r), max);
+    const out = max === undefined ? take(r).slice(0, limit!) : take(r, max);
     if (verify) {
       if (!sameDocs(reference(() => original._evaluateQuery.call(this, query)), out)) mismatch("query", query);
       stats.verified += 1;
@@ -616,6 +643,24 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
       for (const ic of tc.indexes.values()) ic.dirty.add(id);
     }
   };
+}
+
+/** What `queryNext` reads of a query's results (`length === 0`, `shift()`), produced on demand. */
+function lazyRows(next: () => Doc | undefined, max: number): Doc[] {
+  let given = 0;
+  let head = max > 0 ? next() : undefined;
+  const rows = {
+    get length() {
+      return head === undefined ? 0 : 1;
+    },
+    shift() {
+      const doc = head;
+      given += 1;
+      head = given < max ? next() : undefined;
+      return doc;
+    },
+  };
+  return rows as unknown as Doc[];
 }
 
 /** The first i in [from, n) with pred(i), or n; pred must be false then true along the range. */

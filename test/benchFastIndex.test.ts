@@ -41,16 +41,24 @@ function rng(seed: number) {
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-test("fast index answers exactly as convex-test under random writes and ranges", async () => {
-  const t = convexTest({ schema, modules: { "/fast-index-test/_generated/api.ts": async () => ({}) }, transactionLimits: true });
-  const stats = accelerate(t, { verify: true });
-  expect(stats, `convex-test ${CHECKED_CONVEX_TEST_VERSION} expected`).not.toBeNull();
+const runtime = () => convexTest({ schema, modules: { "/fast-index-test/_generated/api.ts": async () => ({}) }, transactionLimits: true });
 
-  const r = rng(7);
+/**
+ * Random transactions on `t`; returns what each read returned (ids, in
+ * order) and what each transaction cost, as convex-test counted it.
+ */
+async function exercise(t: ReturnType<typeof runtime>, seed: number): Promise<string[]> {
+  const log: string[] = [];
+  const seen = (what: unknown) => log.push(JSON.stringify(what));
+  const cost = async (ctx: Any) => {
+    const m = await ctx.meta.getTransactionMetrics();
+    seen([m.documentsRead.used, m.bytesRead.used, m.documentsWritten.used, m.bytesWritten.used, m.databaseQueries.used]);
+  };
+  const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const A = ["x", "y", "é", "z", "😀"];
   const D = ["p", "q", "r"];
-  const B = [undefined, 0, 1, 2.5, -3];
+  const B = [undefined, 0, -0, 1, 2.5, -3, NaN];
   const value = (field: string): unknown =>
     field === "a" ? pick(A) : field === "b" ? pick(B) : field === "n" ? Math.floor(r() * 10) : field === "c.d" ? pick(D) : undefined;
   const doc = () => ({ a: pick(A), b: pick(B), c: { d: pick(D) }, n: Math.floor(r() * 10) });
@@ -81,10 +89,18 @@ test("fast index answers exactly as convex-test under random writes and ranges",
     for (let k = 0; k < 6; k++) {
       const q = randomQuery(db);
       const how = Math.floor(r() * 4);
-      if (how === 0) await q.take(Math.floor(r() * 8));
-      else if (how === 1) await q.first();
-      else if (how === 2) await q.collect();
-      else for await (const _ of q) if (r() < 0.2) break;
+      const ids = (docs: Any[]) => docs.map((d) => d._id);
+      if (how === 0) seen(ids(await q.take(Math.floor(r() * 8))));
+      else if (how === 1) seen((await q.first())?._id ?? null);
+      else if (how === 2) seen(ids(await q.collect()));
+      else {
+        const got: string[] = [];
+        for await (const d of q) {
+          got.push(d._id);
+          if (r() < 0.2) break;
+        }
+        seen(got);
+      }
     }
   };
 
@@ -103,6 +119,7 @@ test("fast index answers exactly as convex-test under random writes and ranges",
       // Writes, then reads that must see them.
       for (let k = Math.floor(r() * 6); k > 0; k--) await write(ctx.db);
       await readAll(ctx.db);
+      await cost(ctx);
     });
     // One paginated query per transaction: a new walk, or the next page of
     // an older one, whose cursor may predate several commits.
@@ -133,11 +150,32 @@ test("fast index answers exactly as convex-test under random writes and ranges",
       const w = pick(walks);
       const page = await w.make(ctx.db).paginate({ numItems: 1 + Math.floor(r() * 4), cursor: w.cursor });
       w.cursor = page.isDone ? null : page.continueCursor;
+      seen([page.page.map((d: Any) => d._id), page.isDone, page.pageStatus ?? null]);
+      await cost(ctx);
     });
   }
+  return log;
+}
+
+test("fast index answers exactly as convex-test under random writes and ranges (verify mode)", async () => {
+  const t = runtime();
+  const stats = accelerate(t, { verify: true });
+  expect(stats, `convex-test ${CHECKED_CONVEX_TEST_VERSION} expected`).not.toBeNull();
+  await exercise(t, 7);
 
   expect(stats!.served).toBeGreaterThan(500);
   expect(stats!.verified).toBeGreaterThan(500);
   expect(stats!.withPendingWrites).toBeGreaterThan(50);
   expect(stats!.merges + stats!.builds).toBeGreaterThan(20);
+});
+
+test("the same reads, rows and costs with and without the fast index", async () => {
+  for (const seed of [1, 2, 3]) {
+    const fast = runtime();
+    expect(accelerate(fast)).not.toBeNull();
+    const fastLog = await exercise(fast, seed);
+    const exactLog = await exercise(runtime(), seed);
+    expect(fastLog.length).toBeGreaterThan(1000);
+    expect(fastLog).toEqual(exactLog);
+  }
 });
