@@ -12,8 +12,15 @@
  *   the tenant-first indexes; a tenant argument naming another tenant is
  *   FORBIDDEN.
  * - `{ admin: true }`: everything.
+ *
+ * Reports follow the same rules, with the scope forced into their filters: a
+ * viewer's report (or export) holds only their own events, a tenant's only
+ * that tenant's, and a filter outside the scope is FORBIDDEN, not narrowed.
+ * Report calls write (the run's own audit event, an export job), so the auth
+ * callback sees them as `{ type: "report", mutation: ... }`, not as reads.
  */
 import {
+  mutationGeneric,
   paginationOptsValidator,
   queryGeneric,
   type GenericDataModel,
@@ -35,6 +42,20 @@ import {
   type SearchPage,
 } from "../shared/validators.js";
 import { vAnomaly, vAnomalyRule, vStats, type Anomaly, type AuditStats } from "../shared/stats.js";
+import {
+  vExportArgs,
+  vReport,
+  vReportArgs,
+  vReportExport,
+  type GroupField,
+  type Report,
+  type ReportExport,
+  type ReportField,
+} from "../shared/report.js";
+// A cycle (index.ts re-exports this module), harmless: AuditLog is only used
+// when exposeAuditLogApi is called, after both modules have loaded.
+import { AuditLog } from "./index.js";
+import type { ReportFilters } from "./reports.js";
 
 export type AuditScope =
   | string
@@ -50,13 +71,28 @@ export type AuditOperation =
   | { type: "read"; query: "watchCritical"; tenantId?: string }
   | { type: "read"; query: "search"; filters: SearchFilters }
   | { type: "read"; query: "getStats"; tenantId?: string }
-  | { type: "read"; query: "detectAnomalies"; tenantIds: Array<string | undefined> };
+  | { type: "read"; query: "detectAnomalies"; tenantIds: Array<string | undefined> }
+  | { type: "read"; query: "getReportExport"; jobId: string }
+  // Report calls write (their own audit event; an export job and its files), so
+  // they are not "read": a callback that refuses anything but reads to anonymous
+  // callers refuses these too. `filters` are the caller's, before scoping.
+  | { type: "report"; mutation: "generateReport"; startDate: number; endDate: number; format: string; filters: SearchFilters }
+  | { type: "report"; mutation: "exportReport"; startDate: number; endDate: number; format: string; filters: SearchFilters }
+  | { type: "report"; mutation: "cancelReportExport"; jobId: string };
+
+/** The AuditLog methods the exposed report calls run through. */
+type ReportRunner = Pick<AuditLog, "generateReport" | "exportReport" | "getReportExport" | "cancelReportExport">;
 
 export type ExposeOptions<DataModel extends GenericDataModel> = {
   auth: (
     ctx: GenericQueryCtx<DataModel>,
     operation: AuditOperation,
   ) => Promise<AuditScope | null | undefined> | AuditScope | null | undefined;
+  /**
+   * The AuditLog whose options (redaction, request context, actor from auth)
+   * apply to the events the report calls write. Default: `new AuditLog(component)`.
+   */
+  auditLog?: ReportRunner;
 };
 
 type Resolved = { kind: "admin" } | { kind: "tenant"; tenantId: string } | { kind: "viewer"; actorId: string };
@@ -73,11 +109,11 @@ function resolve(scope: AuditScope | null | undefined): Resolved {
 }
 
 /** The tenant a scoped query must read under; FORBIDDEN if the caller asked for another. */
-function tenantFor(scope: Resolved, requested: string | undefined): string | undefined {
+function tenantFor(scope: Resolved, requested: string | undefined, path = "tenantId"): string | undefined {
   if (scope.kind === "admin") return requested;
   if (scope.kind === "tenant") {
     if (requested !== undefined && requested !== scope.tenantId) {
-      throw auditError("FORBIDDEN", "that tenant's audit log is not yours to read", "tenantId");
+      throw auditError("FORBIDDEN", "that tenant's audit log is not yours to read", path);
     }
     return scope.tenantId;
   }
@@ -88,6 +124,36 @@ function viewerOnly(scope: Resolved, what: string): void {
   if (scope.kind === "viewer") throw auditError("FORBIDDEN", `${what} shows other people's events; your scope is your own`);
 }
 
+/**
+ * Search or report filters confined to the scope: a tenant's tenantId and a
+ * viewer's own actorIds are forced in; asking for another tenant or actor is
+ * FORBIDDEN, never silently narrowed.
+ */
+function scopeFilters<F extends { tenantId?: string; actorIds?: string[] }>(scope: Resolved, filters: F, what: string): F {
+  const scoped: F = { ...filters, tenantId: tenantFor(scope, filters.tenantId, "filters.tenantId") };
+  if (scope.kind === "viewer") {
+    if (filters.actorIds !== undefined && filters.actorIds.some((a) => a !== scope.actorId)) {
+      throw auditError("FORBIDDEN", `you may ${what} only your own activity`, "filters.actorIds");
+    }
+    scoped.actorIds = [scope.actorId];
+  }
+  if (scoped.tenantId === undefined) delete scoped.tenantId;
+  return scoped;
+}
+
+/**
+ * Whether a viewer may see an export job: they asked for it, and what it
+ * holds is only their own events. The component records both on the job
+ * (`requestedBy`, the normalised `filters`); tenant confinement it checks itself.
+ */
+function viewersJob(job: ReportExport, actorId: string): boolean {
+  const actors = job.filters.actorIds;
+  return job.requestedBy === actorId && actors !== undefined && actors.length > 0 && actors.every((a) => a === actorId);
+}
+
+/** What every report run takes, as the exposed functions receive it. */
+type RunArgs = { startDate: number; endDate: number; format: string; includeFields?: string[]; filters?: SearchFilters };
+
 const window = { fromTimestamp: v.optional(v.number()), toTimestamp: v.optional(v.number()) };
 const DEFAULT_LIMIT = 50;
 
@@ -96,6 +162,36 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
   options: ExposeOptions<DataModel>,
 ) {
   const scopeOf = async (ctx: GenericQueryCtx<DataModel>, op: AuditOperation) => resolve(await options.auth(ctx, op));
+  const reports: ReportRunner = options.auditLog ?? new AuditLog(component);
+  /** The caller, as the report's own events name them: a viewer by the scope's id, others by their auth identity (AuditLog's default). */
+  const requester = (scope: Resolved) => (scope.kind === "viewer" ? scope.actorId : undefined);
+  /**
+   * A report run's arguments for the client, within the caller's scope: the
+   * scope forced into the filters, the caller as requester. Format, columns
+   * and group stay as given (strings): the component checks them and answers
+   * a bad one with its typed INVALID_ARGUMENT, before anything is written.
+   */
+  const scopedRun = async <A extends RunArgs>(
+    ctx: GenericQueryCtx<DataModel>,
+    mutation: "generateReport" | "exportReport",
+    { filters = {}, ...args }: A,
+  ) => {
+    const { startDate, endDate, format } = args;
+    const scope = await scopeOf(ctx, { type: "report", mutation, startDate, endDate, format, filters });
+    return {
+      ...args,
+      includeFields: args.includeFields as ReportField[] | undefined,
+      filters: scopeFilters(scope, filters, mutation === "generateReport" ? "report on" : "export") as ReportFilters,
+      requestedBy: requester(scope),
+    };
+  };
+  const jobRef = (scope: Resolved, jobId: string) => ({ jobId, tenantId: scope.kind === "tenant" ? scope.tenantId : undefined });
+  /** An export job the scope may see, or null (absent, another tenant's, someone else's): scoped callers learn nothing. */
+  const visibleJob = async (ctx: GenericQueryCtx<DataModel>, scope: Resolved, jobId: string): Promise<ReportExport | null> => {
+    const job = await reports.getReportExport(ctx, jobRef(scope, jobId));
+    if (job === null || (scope.kind === "viewer" && !viewersJob(job, scope.actorId))) return null;
+    return job;
+  };
   const q = component.queries;
   const pageOpts = (limit: number | undefined): PaginationOptions => ({ numItems: limit ?? DEFAULT_LIMIT, cursor: null });
 
@@ -190,14 +286,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       returns: vSearchPage,
       handler: async (ctx, { filters, paginationOpts, scanBudget }): Promise<SearchPage> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "search", filters });
-        const scoped: SearchFilters = { ...filters, tenantId: tenantFor(scope, filters.tenantId) };
-        if (scope.kind === "viewer") {
-          if (filters.actorIds !== undefined && filters.actorIds.some((a) => a !== scope.actorId)) {
-            throw auditError("FORBIDDEN", "you may search only your own activity", "filters.actorIds");
-          }
-          scoped.actorIds = [scope.actorId];
-        }
-        if (scoped.tenantId === undefined) delete scoped.tenantId;
+        const scoped = scopeFilters(scope, filters, "search");
         return await ctx.runQuery(component.search.search, { filters: scoped, paginationOpts, scanBudget });
       },
     }),
@@ -236,6 +325,55 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "watchCritical", tenantId: args.tenantId });
         viewerOnly(scope, "watchCritical");
         return await ctx.runQuery(q.watchCritical, { ...args, tenantId: tenantFor(scope, args.tenantId) });
+      },
+    }),
+    /**
+     * AuditLog.generateReport within the caller's scope (forced into the
+     * filters), logged as audit.report.generated with the caller as actor.
+     */
+    generateReport: mutationGeneric({
+      args: vReportArgs,
+      returns: vReport,
+      handler: async (ctx, args): Promise<Report> => {
+        const run = await scopedRun(ctx as GenericQueryCtx<DataModel>, "generateReport", args);
+        return await reports.generateReport(ctx, {
+          ...run,
+          format: run.format as "csv" | "json",
+          groupBy: run.groupBy as GroupField | undefined,
+        });
+      },
+    }),
+    /**
+     * AuditLog.exportReport within the caller's scope; returns the job id.
+     * The job records the scope: its tenant (a tenant scope's, forced in) and
+     * who asked, which getReportExport and cancelReportExport check.
+     */
+    exportReport: mutationGeneric({
+      args: vExportArgs,
+      returns: v.string(),
+      handler: async (ctx, args): Promise<string> => {
+        const run = await scopedRun(ctx as GenericQueryCtx<DataModel>, "exportReport", args);
+        return await reports.exportReport(ctx, { ...run, format: run.format as "csv" | "jsonl" });
+      },
+    }),
+    /** An export's progress, then its file URLs (reactive). Null when absent or not the caller's to see. */
+    getReportExport: queryGeneric({
+      args: { jobId: v.string() },
+      returns: v.union(vReportExport, v.null()),
+      handler: async (ctx, { jobId }): Promise<ReportExport | null> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "getReportExport", jobId });
+        return await visibleJob(ctx as GenericQueryCtx<DataModel>, scope, jobId);
+      },
+    }),
+    /** Stops a running export the caller may see. False when it was not running, or is not theirs. */
+    cancelReportExport: mutationGeneric({
+      args: { jobId: v.string() },
+      returns: v.boolean(),
+      handler: async (ctx, { jobId }): Promise<boolean> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "report", mutation: "cancelReportExport", jobId });
+        // Checked in this transaction: the job cannot change hands between the check and the cancel.
+        if ((await visibleJob(ctx as GenericQueryCtx<DataModel>, scope, jobId)) === null) return false;
+        return await reports.cancelReportExport(ctx, jobRef(scope, jobId));
       },
     }),
   };
