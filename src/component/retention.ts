@@ -27,13 +27,13 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { logEventsHandler } from "./log.js";
 import { rolledUpThrough } from "./stats.js";
+import { retentionHoldFields, retentionRunFields } from "./schema.js";
 import { auditError } from "../shared/errors.js";
 import {
   CATEGORIES,
   LIMITS,
   SEVERITIES,
   vCategory,
-  vSeverity,
   type Category,
   type EventInput,
   type Severity,
@@ -677,28 +677,7 @@ export const cleanup = mutation({
 // Background runs: one at a time, each batch its own transaction, scheduled
 // by the previous one until nothing expired is left.
 
-const vRun = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
-  status: v.union(v.literal("running"), v.literal("done"), v.literal("canceled"), v.literal("abandoned")),
-  olderThanDays: v.optional(v.number()),
-  preserveSeverity: v.array(vSeverity),
-  batchSize: v.number(),
-  now: v.number(),
-  cursor: v.union(v.string(), v.null()),
-  seq: v.number(),
-  batches: v.number(),
-  scanned: v.number(),
-  deleted: v.number(),
-  skippedHeld: v.number(),
-  skippedNotRolledUp: v.number(),
-  documentsRead: v.number(),
-  bytesRead: v.number(),
-  documentsWritten: v.number(),
-  startedAt: v.number(),
-  updatedAt: v.number(),
-  finishedAt: v.optional(v.number()),
-});
+const vRun = v.object({ _id: v.string(), _creationTime: v.number(), ...retentionRunFields });
 export type CleanupRun = Infer<typeof vRun>;
 
 async function activeRun(ctx: QueryCtx) {
@@ -955,20 +934,7 @@ export const getRetentionPolicies = query({
 // ---------------------------------------------------------------------------
 // Legal holds.
 
-const vHold = v.object({
-  _id: v.string(),
-  _creationTime: v.number(),
-  active: v.boolean(),
-  tenantId: v.optional(v.string()),
-  actorId: v.optional(v.string()),
-  resourceType: v.optional(v.string()),
-  resourceId: v.optional(v.string()),
-  reason: v.optional(v.string()),
-  placedBy: v.optional(v.string()),
-  placedAt: v.number(),
-  releasedBy: v.optional(v.string()),
-  releasedAt: v.optional(v.number()),
-});
+const vHold = v.object({ _id: v.string(), _creationTime: v.number(), ...retentionHoldFields });
 export type LegalHold = Infer<typeof vHold>;
 
 /** Rewrites the held keys a batch reads from the active holds (at most maxHolds documents). */

@@ -11,6 +11,45 @@ import { reportJobFields } from "../shared/report.js";
  * query is one index range read newest first. Tenant-scoped shapes put
  * `tenantId` first; events without a tenant sit under `tenantId: undefined`.
  */
+/** A legal hold (retention.ts returns these with their _id). */
+export const retentionHoldFields = {
+  active: v.boolean(),
+  tenantId: v.optional(v.string()),
+  actorId: v.optional(v.string()),
+  resourceType: v.optional(v.string()),
+  resourceId: v.optional(v.string()),
+  reason: v.optional(v.string()),
+  placedBy: v.optional(v.string()),
+  placedAt: v.number(),
+  releasedBy: v.optional(v.string()),
+  releasedAt: v.optional(v.number()),
+};
+
+/** A background cleanup run (retention.ts returns these with their _id). */
+export const retentionRunFields = {
+  status: v.union(v.literal("running"), v.literal("done"), v.literal("canceled"), v.literal("abandoned")),
+  olderThanDays: v.optional(v.number()),
+  preserveSeverity: v.array(vSeverity),
+  batchSize: v.number(),
+  /** The run's clock: every cutoff is measured from it, so a run has one answer. */
+  now: v.number(),
+  cursor: v.union(v.string(), v.null()),
+  /** Which scheduled batch may run next: a duplicate or stale one finds another number and stops. */
+  seq: v.number(),
+  batches: v.number(),
+  scanned: v.number(),
+  deleted: v.number(),
+  skippedHeld: v.number(),
+  skippedNotRolledUp: v.number(),
+  /** Measured by the batches themselves (ctx.meta.getTransactionMetrics). */
+  documentsRead: v.number(),
+  bytesRead: v.number(),
+  documentsWritten: v.number(),
+  startedAt: v.number(),
+  updatedAt: v.number(),
+  finishedAt: v.optional(v.number()),
+};
+
 export default defineSchema({
   events: defineTable(eventFields)
     .index("by_timestamp", ["timestamp"])
@@ -54,41 +93,8 @@ export default defineSchema({
     heldResources: v.array(v.object({ resourceType: v.string(), resourceId: v.string() })),
     updatedAt: v.number(),
   }),
-  retentionHolds: defineTable({
-    active: v.boolean(),
-    tenantId: v.optional(v.string()),
-    actorId: v.optional(v.string()),
-    resourceType: v.optional(v.string()),
-    resourceId: v.optional(v.string()),
-    reason: v.optional(v.string()),
-    placedBy: v.optional(v.string()),
-    placedAt: v.number(),
-    releasedBy: v.optional(v.string()),
-    releasedAt: v.optional(v.number()),
-  }).index("by_active", ["active", "placedAt"]),
-  retentionRuns: defineTable({
-    status: v.union(v.literal("running"), v.literal("done"), v.literal("canceled"), v.literal("abandoned")),
-    olderThanDays: v.optional(v.number()),
-    preserveSeverity: v.array(vSeverity),
-    batchSize: v.number(),
-    /** The run's clock: every cutoff is measured from it, so a run has one answer. */
-    now: v.number(),
-    cursor: v.union(v.string(), v.null()),
-    /** Which scheduled batch may run next: a duplicate or stale one finds another number and stops. */
-    seq: v.number(),
-    batches: v.number(),
-    scanned: v.number(),
-    deleted: v.number(),
-    skippedHeld: v.number(),
-    skippedNotRolledUp: v.number(),
-    /** Measured by the batches themselves (ctx.meta.getTransactionMetrics). */
-    documentsRead: v.number(),
-    bytesRead: v.number(),
-    documentsWritten: v.number(),
-    startedAt: v.number(),
-    updatedAt: v.number(),
-    finishedAt: v.optional(v.number()),
-  }).index("by_status", ["status", "startedAt"]),
+  retentionHolds: defineTable(retentionHoldFields).index("by_active", ["active", "placedAt"]),
+  retentionRuns: defineTable(retentionRunFields).index("by_status", ["status", "startedAt"]),
   /** Where the seed's cursor-less `cleanup` call resumes, per argument shape. */
   retentionSweeps: defineTable({ shape: v.string(), cursor: v.string(), updatedAt: v.number() }).index("by_shape", ["shape"]),
 
