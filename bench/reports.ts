@@ -9,57 +9,11 @@ import { AuditLog } from "../src/client/index.js";
 import { ACTIONS, RESOURCE_TYPES, type Row, type Workload } from "./data.js";
 import type { BenchEnv, Cost, ScenarioGroup } from "./plugins.js";
 import { auditLogApi } from "./runtime.js";
+import { parseCsv } from "../test/support/csv.js";
 
 /** Written out here rather than imported: the bench checks the writer, it must not share its list. */
 const TRIGGERS = ["=", "+", "-", "@", "\t", "\r"];
 const neutral = (s: string) => (TRIGGERS.includes(s[0] ?? "") ? `'${s}` : s);
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let wasQuoted = false;
-  for (let i = 0; i < text.length; ) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 2;
-      } else if (ch === '"') {
-        quoted = false;
-        i++;
-        if (i < text.length && text[i] !== "," && text[i] !== "\r") throw new Error(`text after a closing quote at ${i}`);
-      } else {
-        cell += ch;
-        i++;
-      }
-    } else if (ch === '"') {
-      if (cell !== "" || wasQuoted) throw new Error(`quote in a plain field at ${i}`);
-      quoted = wasQuoted = true;
-      i++;
-    } else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-      wasQuoted = false;
-      i++;
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      wasQuoted = false;
-      i += 2;
-    } else if (ch === "\r" || ch === "\n") {
-      throw new Error(`bare line break at ${i}`);
-    } else {
-      cell += ch;
-      i++;
-    }
-  }
-  if (quoted || cell !== "" || row.length > 0) throw new Error("the last record is not complete");
-  return rows;
-}
 
 /** Model indexes of matching rows in the component's order: newest first, later insert first on ties. */
 function newestFirst(rows: Row[], match: (r: Row, i: number) => boolean): number[] {

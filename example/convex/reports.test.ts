@@ -5,6 +5,7 @@ import { isAuditLogError, type AuditEvent, type AuditLogErrorCode, type GroupFie
 import { api } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
+import { parseCsv } from "../../test/support/csv";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -180,54 +181,6 @@ const MODEL_FIELDS = [
   "metadata",
 ] as const satisfies readonly ReportField[];
 type ModelField = (typeof MODEL_FIELDS)[number];
-
-/** A strict RFC 4180 reader (CRLF records, quoted fields with doubled quotes); throws on anything else. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let wasQuoted = false;
-  for (let i = 0; i < text.length; ) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 2;
-      } else if (ch === '"') {
-        quoted = false;
-        i++;
-        if (i < text.length && text[i] !== "," && text[i] !== "\r") throw new Error(`text after a closing quote at ${i}`);
-      } else {
-        cell += ch;
-        i++;
-      }
-    } else if (ch === '"') {
-      if (cell !== "" || wasQuoted) throw new Error(`quote in a plain field at ${i}`);
-      quoted = wasQuoted = true;
-      i++;
-    } else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-      wasQuoted = false;
-      i++;
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      wasQuoted = false;
-      i += 2;
-    } else if (ch === "\r" || ch === "\n") {
-      throw new Error(`bare line break at ${i}`);
-    } else {
-      cell += ch;
-      i++;
-    }
-  }
-  if (quoted || cell !== "" || row.length > 0) throw new Error("the last record is not complete");
-  return rows;
-}
 
 async function caughtCode(p: Promise<unknown>): Promise<AuditLogErrorCode> {
   const err = await p.then(

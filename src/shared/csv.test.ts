@@ -8,66 +8,7 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { CRLF, csvCell, csvRow, FORMULA_TRIGGERS, neutralizeFormula, quoteField, UTF8_BOM, utf8Length } from "./csv.js";
 import { csvHeader, csvRecord, csvText, jsonRecord, type ReportField } from "./report.js";
-
-/**
- * RFC 4180, strictly: records end with CRLF (the last one too), a field is
- * either plain (no quote, comma, CR or LF) or quoted with inner quotes doubled;
- * anything else throws.
- */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let wasQuoted = false;
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        if (i < text.length && text[i] !== "," && text[i] !== "\r") throw new Error(`text after a closing quote at ${i}`);
-        continue;
-      }
-      cell += ch;
-      i++;
-      continue;
-    }
-    if (ch === '"') {
-      if (cell !== "" || wasQuoted) throw new Error(`quote inside a plain field at ${i}`);
-      quoted = true;
-      wasQuoted = true;
-      i++;
-    } else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-      wasQuoted = false;
-      i++;
-    } else if (ch === "\r") {
-      if (text[i + 1] !== "\n") throw new Error(`bare CR at ${i}`);
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      wasQuoted = false;
-      i += 2;
-    } else if (ch === "\n") {
-      throw new Error(`bare LF at ${i}`);
-    } else {
-      cell += ch;
-      i++;
-    }
-  }
-  if (quoted) throw new Error("unterminated quoted field");
-  if (cell !== "" || row.length > 0 || wasQuoted) throw new Error("the last record is not CRLF-terminated");
-  return rows;
-}
+import { parseCsv } from "../../test/support/csv.js";
 
 /** Written out here, not imported: the test must not share the writer's list. */
 const TRIGGERS = ["=", "+", "-", "@", "\t", "\r"];
