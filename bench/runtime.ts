@@ -31,7 +31,13 @@ function tsFiles(dir: string): string[] {
  */
 export function componentModules(): Record<string, () => Promise<unknown>> {
   const dir = join(root, "src", "component");
-  return Object.fromEntries(tsFiles(dir).map((file) => [file, () => import(pathToFileURL(file).href)]));
+  // Every module is loaded now rather than on its first call: a run can take
+  // long, others may commit to src/ meanwhile, and a module loaded late would
+  // measure a mix of versions (a million-event run once failed at retention
+  // on an export the already-loaded schema did not have yet).
+  const loaded = tsFiles(dir).map((file) => [file, import(pathToFileURL(file).href)] as const);
+  for (const [, module] of loaded) module.catch(() => undefined); // the error surfaces on first use
+  return Object.fromEntries(loaded.map(([file, module]) => [file, () => module]));
 }
 
 export type RuntimeOptions = {
