@@ -76,6 +76,9 @@ type Fake = {
   _schema: { tables: Map<string, { indexes: Array<{ indexDescriptor: string; fields: string[] }> }> } | null;
   get(table: string, id: string): Doc | null;
   commit(commitTs?: bigint | null): void;
+  rollbackWrites(): void;
+  stashWrites(): unknown;
+  restoreWrites(writes: unknown): void;
   paginate(args: PaginateArgs): PageResult;
   _resolveQuerySource(query: Query): Resolved;
   _evaluateQuery(query: Query): Doc[];
@@ -309,6 +312,9 @@ export function accelerate(
 function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
   const original = {
     commit: db.commit,
+    rollbackWrites: db.rollbackWrites,
+    stashWrites: db.stashWrites,
+    restoreWrites: db.restoreWrites,
     paginate: db.paginate,
     _resolveQuerySource: db._resolveQuerySource,
     _evaluateQuery: db._evaluateQuery,
@@ -317,6 +323,23 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
   let tables: Map<string, TableCache> | null = null;
   /** Set by `paginate` for the `_resolveQuerySource` call it makes. */
   let hint: { query: Query; resolved: Resolved } | null = null;
+  /**
+   * Ids of queries answered with lazy rows. convex-test keeps every query's
+   * results for good; a loop that stops early (each cleanup batch's ranges)
+   * would keep its whole sorted array alive, one per commit, gigabytes at a
+   * million events. Queries do not outlive their transaction, so they are
+   * dropped when the outermost transaction ends.
+   */
+  let openQueries: number[] = [];
+  // A mutation's snapshot query runs with the mutation's writes stashed:
+  // its end is not the outer transaction's.
+  let stashed = 0;
+  const dropQueries = (self: Fake) => {
+    if (stashed > 0) return;
+    const results = (self as unknown as { _queryResults: Record<number, unknown> })._queryResults;
+    for (const id of openQueries) delete results[id];
+    openQueries = [];
+  };
   /** While set (verify mode's reference runs), every patched method is the original. */
   let bypass = false;
   const reference = <T>(fn: () => T): T => {
@@ -553,7 +576,10 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
     if (typeof r === "string") return original._evaluateQuery.call(this, query);
     const limit = r.limit;
     const max = limit === null ? Infinity : Number.isInteger(limit) && limit >= 0 ? limit : undefined;
-    if (!verify && max !== undefined) return lazyRows(rows(r), max);
+    if (!verify && max !== undefined) {
+      openQueries.push((this as unknown as { _nextQueryId: number })._nextQueryId); // the id startQuery is about to give it
+      return lazyRows(rows(r), max);
+    }
     const out = max === undefined ? take(r).slice(0, limit!) : take(r, max);
     if (verify) {
       if (!sameDocs(reference(() => original._evaluateQuery.call(this, query)), out)) mismatch("query", query);
@@ -628,10 +654,25 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
     for (const doc of docs) callback(doc);
   };
 
+  db.stashWrites = function (this: Fake): unknown {
+    stashed += 1;
+    return original.stashWrites.call(this);
+  };
+  db.restoreWrites = function (this: Fake, writes: unknown): void {
+    stashed -= 1;
+    original.restoreWrites.call(this, writes);
+  };
+
+  db.rollbackWrites = function (this: Fake): void {
+    original.rollbackWrites.call(this);
+    if (this._writes.length === 0) dropQueries(this);
+  };
+
   db.commit = function (this: Fake, commitTs?: bigint | null): void {
     const outermost = this._writes.length === 1;
     const writes = this._writes[this._writes.length - 1];
     original.commit.call(this, commitTs);
+    if (outermost) dropQueries(this);
     if (!outermost || tables === null || writes === undefined) return;
     for (const id of Object.keys(writes)) {
       const name = tableNameFromId(id);
@@ -646,9 +687,13 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
 }
 
 /** What `queryNext` reads of a query's results (`length === 0`, `shift()`), produced on demand. */
-function lazyRows(next: () => Doc | undefined, max: number): Doc[] {
+function lazyRows(produce: () => Doc | undefined, max: number): Doc[] {
+  // convex-test never drops a query's results: let go of the sorted array
+  // (and the transaction's writes) as soon as the rows run out.
+  let next: (() => Doc | undefined) | null = produce;
   let given = 0;
   let head = max > 0 ? next() : undefined;
+  if (head === undefined) next = null;
   const rows = {
     get length() {
       return head === undefined ? 0 : 1;
@@ -656,7 +701,8 @@ function lazyRows(next: () => Doc | undefined, max: number): Doc[] {
     shift() {
       const doc = head;
       given += 1;
-      head = given < max ? next() : undefined;
+      head = given < max && next !== null ? next() : undefined;
+      if (head === undefined) next = null;
       return doc;
     },
   };
