@@ -98,4 +98,4 @@ console.log(`  Olga (admin of acme) reads the acme log: ${org.length} events`);
 const other = await olga.query(api.auditLog.queryByTenant, { tenantId: "globex" }).catch((e: { data?: { code?: string } }) => e.data?.code);
 console.log(`  Olga reads another organisation's log: ${other}`);
 
-console.log(`\n${bold("Done.")} Run the tests with ${bold("npm test")}; the live dashboard comes with the [dashboard] issue.`);
+console.log(`\n${bold("Done.")} Run the tests with ${bold("npm test")}; see it all live in the browser with ${bold("npm run demo")}.`);
