@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: a scripted tour of the example app, offline. The example's
+ * `npm run tour`: a scripted tour of the example app, offline. The example's
  * Convex functions and the component run in this process on convex-test's
  * runtime (in memory, one process: a demo and test runtime, not a server);
  * every call below goes through the same code a deployment would run.
