@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { ConvexError } from "convex/values";
-import {
-  isAuditLogError,
-  type AuditLogErrorCode,
-  type CleanupBatchResult,
-} from "convex-audit-log";
+import { type CleanupBatchResult } from "convex-audit-log";
 import { components } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
+import { expectCode } from "../../test/support/errors";
 
 type T = ReturnType<typeof initConvexTest>;
 const DAY = 86_400_000;
@@ -16,18 +12,6 @@ const NOW = Date.UTC(2026, 5, 1);
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(ConvexError);
-  expect(
-    isAuditLogError(err, code),
-    JSON.stringify((err as { data?: unknown }).data),
-  ).toBe(true);
-}
 
 /** 30 old info events, 5 old critical ones and 5 recent ones, then the statistics rollup. */
 async function seed(t: T) {

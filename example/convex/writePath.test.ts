@@ -1,9 +1,9 @@
 import { describe, expect, test, vi } from "vitest";
-import { ConvexError } from "convex/values";
 import { isAuditLogError, type AuditLogErrorCode } from "convex-audit-log";
 import { api, components, internal } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
+import { expectCode } from "../../test/support/errors";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -18,15 +18,6 @@ async function countEvents(t: T) {
         })
       ).length,
   );
-}
-
-async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(ConvexError);
-  expect(isAuditLogError(err, code), JSON.stringify((err as { data?: unknown }).data)).toBe(true);
 }
 
 describe("write path", () => {

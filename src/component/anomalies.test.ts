@@ -6,9 +6,9 @@ import { api } from "./_generated/api.js";
 import schema from "./schema.js";
 import { detectAnomaliesHandler } from "./anomalies.js";
 import { rollupBatch } from "./stats.js";
-import { isAuditLogError, type AuditLogErrorCode } from "../shared/errors.js";
 import { MINUTE, type AnomalyRule } from "../shared/stats.js";
 import { modelAnomalies as model } from "../../test/support/anomalyModel.js";
+import { expectCode } from "../../test/support/errors.js";
 
 const modules = import.meta.glob("./**/*.ts");
 type T = ReturnType<typeof convexTest>;
@@ -33,16 +33,6 @@ async function detectWithReads(t: T, rules: AnomalyRule[], now: number) {
     const m1 = await ctx.meta.getTransactionMetrics();
     return { result, read: m1.documentsRead.used - m0.documentsRead.used };
   });
-}
-
-async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
-  try {
-    await p;
-  } catch (e) {
-    if (isAuditLogError(e, code)) return;
-    throw e;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 const evArb = fc.record({

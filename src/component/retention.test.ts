@@ -1,16 +1,15 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
 import fc from "fast-check";
-import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import schema from "./schema.js";
-import { isAuditLogError, type AuditLogErrorCode } from "../shared/errors.js";
 import {
   CATEGORIES,
   SEVERITIES,
   type EventInput,
 } from "../shared/validators.js";
+import { expectCode } from "../../test/support/errors.js";
 
 const modules = import.meta.glob("./**/*.ts");
 const DAY = 86_400_000;
@@ -255,18 +254,6 @@ async function runWithCursor(t: T, call: Call) {
     cursor = r.continueCursor;
     if (batches > 5000) throw new Error("cleanup did not finish");
   }
-}
-
-async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(ConvexError);
-  expect(
-    isAuditLogError(err, code),
-    JSON.stringify((err as { data?: unknown }).data),
-  ).toBe(true);
 }
 
 describe("cleanup against the model", () => {

@@ -5,9 +5,9 @@ import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
 import schema from "./schema.js";
 import { getStatsHandler, rollupBatch, rolledUpThrough, STATS_LIMITS } from "./stats.js";
-import { isAuditLogError, type AuditLogErrorCode } from "../shared/errors.js";
 import { MINUTE, TS_LIMIT, planSize, planWindow, type AuditStats } from "../shared/stats.js";
 import { CATEGORIES, SEVERITIES, STATUSES } from "../shared/validators.js";
+import { expectCode } from "../../test/support/errors.js";
 
 const modules = import.meta.glob("./**/*.ts");
 type T = ReturnType<typeof convexTest>;
@@ -90,16 +90,6 @@ async function rollAll(t: T, maxEvents = 10_000) {
     if (r.caughtUp) return;
   }
   throw new Error("rollup did not catch up");
-}
-
-async function expectCode(p: Promise<unknown>, code: AuditLogErrorCode) {
-  try {
-    await p;
-  } catch (e) {
-    if (isAuditLogError(e, code)) return;
-    throw e;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 // Timestamps from one minute to a year apart, plus epoch, fractional and far-future ones,
