@@ -326,7 +326,8 @@ class Fold {
   buckets = new Map<string, Pending>();
   series = new Map<string, SeriesPending>();
   private starts = new Map<number, Set<number>>();
-  private seriesScopes = new Set<string>();
+  /** The series by (day, scope), in the order first touched: writeSeries reads one range per group. */
+  seriesGroups = new Map<string, SeriesPending[]>();
   /**
    * An upper bound on the ranges the batch will read: bucket starts with no
    * neighbour within RUN_GAP, and (day, scope) pairs of the series.
@@ -355,12 +356,14 @@ class Fold {
       const sk = seriesKey(tenant, e.action, day);
       let s = this.series.get(sk);
       if (!s) {
+        this.series.set(sk, (s = { tenant, action: e.action, day, minutes: new Map() }));
         const scopeDay = JSON.stringify([day, tenant ?? null]);
-        if (!this.seriesScopes.has(scopeDay)) {
-          this.seriesScopes.add(scopeDay);
+        const group = this.seriesGroups.get(scopeDay);
+        if (group) group.push(s);
+        else {
+          this.seriesGroups.set(scopeDay, [s]);
           this.runs++;
         }
-        this.series.set(sk, (s = { tenant, action: e.action, day, minutes: new Map() }));
       }
       bump(s.minutes, Math.floor((e.timestamp - day * DAY) / MINUTE), 1);
     }
@@ -527,14 +530,7 @@ async function writeBucket(
 
 async function writeSeries(ctx: MutationCtx, fold: Fold): Promise<void> {
   // One range per (day, scope): that scope's actions on that day, never another tenant's.
-  const groups = new Map<string, SeriesPending[]>();
-  for (const s of fold.series.values()) {
-    const g = JSON.stringify([s.day, s.tenant ?? null]);
-    const list = groups.get(g);
-    if (list) list.push(s);
-    else groups.set(g, [s]);
-  }
-  for (const list of groups.values()) {
+  for (const list of fold.seriesGroups.values()) {
     const { day, tenant } = list[0];
     const docs = await ctx.db
       .query("statSeries")
