@@ -43,15 +43,14 @@ import {
 type EventDocument = Doc<"events">;
 
 export const SEARCH_LIMITS = {
-  /** Values in one list filter (severity, actions, tags, actorIds). */
-  maxValues: 50,
+  maxValues: LIMITS.maxFilterValues,
   /** More ranges than this cost more in look-ahead reads than a wider range with a filter. */
   maxRanges: 12,
   defaultScanBudget: 2000,
   maxScanBudget: 10_000,
   /** Stop a page well inside Convex's 16 MiB read limit, whatever the event sizes. */
   maxBytesPerPage: 8 * 1024 * 1024,
-  maxQueryLength: 256,
+  maxQueryLength: LIMITS.maxSearchQueryLength,
 } as const;
 
 type Filters = {

@@ -39,7 +39,11 @@ export const EMPTY_FILTERS: AuditFilterDraft = {
 };
 
 /** What the server accepts (component/search.ts): checked in the browser to say so before asking. */
-export const FILTER_LIMITS = { maxValues: 50, maxIdLength: LIMITS.maxIdLength, maxQueryLength: 256 } as const;
+export const FILTER_LIMITS = {
+  maxValues: LIMITS.maxFilterValues,
+  maxIdLength: LIMITS.maxIdLength,
+  maxQueryLength: LIMITS.maxSearchQueryLength,
+} as const;
 
 export type ValidatedFilters = { filters: SearchFilters; errors: string[] };
 

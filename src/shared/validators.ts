@@ -218,6 +218,10 @@ export const LIMITS = {
   maxObjectEntries: 1024,
   maxFieldNameLength: 1024,
   maxChanges: 1000,
+  /** Values in one list filter of `search` (severity, actions, tags, actorIds). */
+  maxFilterValues: 50,
+  /** Characters of `search`'s free-text query. */
+  maxSearchQueryLength: 256,
 } as const;
 
 /** Filters of `search` (and of reports): every field optional, all combined with AND. */
