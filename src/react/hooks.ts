@@ -120,9 +120,7 @@ export function useAuditLogSearch<Q extends PaginatedEventQuery<SearchArgs>>(
 export function usePaginatedAuditLog<Args extends Record<string, unknown>>(
   query: PaginatedEventQuery<Args>,
   args: Args | "skip",
-  options: { initialNumItems: number } = { initialNumItems: DEFAULT_PAGE_SIZE },
-) {
-  return usePaginatedQuery(query as never, args as never, options) as ReturnType<typeof usePaginatedQuery> & {
-    results: AuditEvent[];
-  };
+  options?: PaginatedAuditLogOptions,
+): UsePaginatedQueryReturnType<PaginatedEventQuery<Args>> {
+  return usePages(query as never, args as never, options);
 }
