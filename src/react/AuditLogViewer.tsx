@@ -6,7 +6,7 @@
  * allows. Plain React and inline styles: no UI framework, no stylesheet.
  */
 import { useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
-import { renderChanges } from "../shared/diff.js";
+import { renderChangeValue } from "../shared/diff.js";
 import { renderPath } from "../shared/values.js";
 import { CATEGORIES, SEVERITIES, STATUSES, type AuditEvent, type Change, type SearchFilters } from "../shared/validators.js";
 import { AuditLogErrorBoundary } from "./ErrorBoundary.js";
@@ -374,9 +374,7 @@ const OPS = {
 
 /** A value as the stored `diff` text writes it: same truncation, same redaction markers. */
 function showChangeValue(value: unknown, redacted: boolean | undefined): string {
-  if (value === undefined) return "";
-  const line = renderChanges([{ path: [], op: "add", after: value, redacted }]);
-  return line.slice("+ (root): ".length);
+  return value === undefined ? "" : renderChangeValue(value, redacted);
 }
 
 /** JSON with Convex's int64 and bytes written readably (JSON.stringify throws on bigint). */

@@ -102,14 +102,17 @@ function isHighSurrogate(c: number): boolean {
 }
 
 /** One line per change: `+ path: after`, `- path: before`, `~ path: before → after`. */
+/** One side of a change as the `diff` text writes it. Redacted values are markers, not data: printed bare. */
+export function renderChangeValue(value: unknown, redacted: boolean | undefined): string {
+  return redacted ? (typeof value === "string" ? value : "[REDACTED]") : show(value);
+}
+
 export function renderChanges(changes: readonly Change[]): string {
   return changes
     .map((c) => {
       const p = c.path.length === 0 ? "(root)" : renderPath(c.path);
-      // Redacted values are markers, not data: print them bare.
-      const shown = (v: unknown) => (c.redacted ? (typeof v === "string" ? v : "[REDACTED]") : show(v));
-      const before = shown(c.before);
-      const after = shown(c.after);
+      const before = renderChangeValue(c.before, c.redacted);
+      const after = renderChangeValue(c.after, c.redacted);
       switch (c.op) {
         case "add":
           return `+ ${p}: ${after}`;
