@@ -4,30 +4,13 @@
  * runtime (in memory, one process: a demo and test runtime, not a server);
  * every call below goes through the same code a deployment would run.
  */
-import { convexTest } from "convex-test";
-import { readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import componentSchema from "../src/component/schema.js";
-import schema from "./convex/schema.js";
 import { api, internal } from "./convex/_generated/api.js";
 import { auditLog } from "./convex/auditLog.js";
+import { createLocalConvex } from "./local/runtime.js";
 import type { AuditEvent } from "convex-audit-log";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-function modulesUnder(dir: string): Record<string, () => Promise<unknown>> {
-  const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => {
-      const p = join(d, e.name);
-      if (e.isDirectory()) return walk(p);
-      return /\.(ts|js)$/.test(e.name) && !/\.test\.ts$|\.d\.ts$|test-helper/.test(e.name) ? [p] : [];
-    });
-  return Object.fromEntries(walk(dir).map((f) => [f, () => import(pathToFileURL(f).href)]));
-}
-
-const t = convexTest({ schema, modules: modulesUnder(join(root, "example", "convex")), transactionLimits: true });
-t.registerComponent("auditLog", componentSchema, modulesUnder(join(root, "src", "component")));
+// The same in-process runtime as `npm run demo`, on convex-test's own query path.
+const { t } = createLocalConvex({ fastIndex: false });
 
 const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
 const dim = (s: string) => `\x1b[2m${s}\x1b[0m`;
