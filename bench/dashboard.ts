@@ -10,8 +10,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "vite";
 import { repoRoot } from "../example/local/runtime.js";
+import { buildApp } from "../example/local/app.js";
 import { startLocalRuntime } from "../example/local/server.js";
 import type { QueryCost } from "../example/local/sync.js";
 import { launchChromium } from "../test/e2e/browser.js";
@@ -42,7 +42,7 @@ const READY: Record<string, string[]> = {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const distDir = join(repoRoot, "test-results", "bench-app");
-  await build({ root: join(repoRoot, "example", "app"), logLevel: "warn", build: { outDir: distDir, emptyOutDir: true } });
+  await buildApp(distDir);
   const started = Date.now();
   const runtime = await startLocalRuntime({
     port: 0,

@@ -11,7 +11,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "./runtime.js";
+import { appDir, buildApp } from "./app.js";
 import { startLocalRuntime } from "./server.js";
 
 type Cli = { port: number; host: string; events: number; build: boolean; demo: boolean; quiet: boolean; exact: boolean };
@@ -47,21 +47,13 @@ const page = (body: string) =>
 
 async function main() {
   const cli = parseCli(process.argv.slice(2));
-  const appDir = join(repoRoot, "example", "app");
   const distDir = join(appDir, "dist");
   let staticDir: string | null = null;
   let missingAppHtml: string | undefined;
 
-  if (!existsSync(join(appDir, "index.html"))) {
-    missingAppHtml = page(
-      "<h1>No app yet</h1><p><code>example/app/index.html</code> does not exist, so there is nothing to build. " +
-        "The local Convex runtime is running at this origin: a <code>ConvexReactClient</code> pointed here gets the example's functions.</p>",
-    );
-  } else if (cli.build) {
+  if (cli.build) {
     console.log("Building example/app with Vite ...");
-    const { build } = await import("vite");
-    await build({ root: appDir, logLevel: "warn", build: { outDir: distDir, emptyOutDir: true } });
-    staticDir = distDir;
+    staticDir = await buildApp(distDir);
   } else if (existsSync(join(distDir, "index.html"))) {
     staticDir = distDir;
   } else {

@@ -9,13 +9,12 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot } from "../../example/local/runtime.js";
+import { buildApp } from "../../example/local/app.js";
 import { startLocalRuntime, type LocalRuntime } from "../../example/local/server.js";
 import { launchChromium } from "./browser.js";
 
-const appDir = join(repoRoot, "example", "app");
 const distDir = join(repoRoot, "test-results", "e2e-app");
 const shots = join(repoRoot, "test-results", "screenshots");
 
@@ -25,7 +24,7 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   // Built into test-results/ so the test never overwrites a developer's example/app/dist.
-  await build({ root: appDir, logLevel: "warn", build: { outDir: distDir, emptyOutDir: true } });
+  await buildApp(distDir);
   runtime = await startLocalRuntime({ port: 0, staticDir: distDir, quiet: true, rollupEveryMs: 500 });
   browser = await launchChromium();
 });
