@@ -8,15 +8,9 @@ import { generate, toInput } from "../../bench/data.js";
 import { api, components } from "../convex/_generated/api.js";
 import { auditLog } from "../convex/auditLog.js";
 import { identityOf } from "./runtime.js";
+import { DEMO_PEOPLE } from "./token.js";
 import type { LocalConvex } from "./runtime.js";
 
-/** The people the demo story is about; the app's identity switcher can use the same subjects. */
-export const DEMO_PEOPLE = {
-  ada: { sub: "user_ada", name: "Ada Lovelace", role: "user", orgId: "acme" },
-  olga: { sub: "user_olga", name: "Olga (acme admin)", role: "org-admin", orgId: "acme" },
-  grace: { sub: "user_grace", name: "Grace Hopper", role: "user", orgId: "globex" },
-  root: { sub: "user_root", name: "Root", role: "admin" },
-} as const;
 
 /** A few users and documents, a failed mutation, an action, a webhook and a security event. */
 export async function seedDemo({ t }: LocalConvex): Promise<void> {

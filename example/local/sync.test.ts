@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
 import { api, components } from "../convex/_generated/api.js";
-import { DEMO_PEOPLE } from "./seed.js";
+import { DEMO_PEOPLE } from "./token.js";
 import { startLocalRuntime, type LocalRuntime } from "./server.js";
 import { demoToken, type DemoIdentity } from "./token.js";
 

@@ -14,6 +14,14 @@ export type DemoIdentity = {
   orgId?: string;
 };
 
+/** The people the demo story is about (seed.ts), and whom the app's identity switcher signs in as. */
+export const DEMO_PEOPLE = {
+  ada: { sub: "user_ada", name: "Ada Lovelace", role: "user", orgId: "acme" },
+  olga: { sub: "user_olga", name: "Olga (acme admin)", role: "org-admin", orgId: "acme" },
+  grace: { sub: "user_grace", name: "Grace Hopper", role: "user", orgId: "globex" },
+  root: { sub: "user_root", name: "Root", role: "admin" },
+} as const satisfies Record<string, DemoIdentity>;
+
 export const LOCAL_ISSUER = "https://local.convex-audit-log.invalid";
 
 function base64url(text: string): string {

@@ -4,13 +4,13 @@
  * each one reads (example/convex/auditLog.ts).
  */
 import type { ConvexReactClient } from "convex/react";
-import { demoToken, type DemoIdentity } from "../../local/token";
+import { DEMO_PEOPLE, demoToken, type DemoIdentity } from "../../local/token";
 
 export const IDENTITIES = {
-  root: { label: "Root — admin, reads everything", identity: { sub: "user_root", name: "Root", role: "admin" } },
-  olga: { label: "Olga — org-admin of acme", identity: { sub: "user_olga", name: "Olga (acme admin)", role: "org-admin", orgId: "acme" } },
-  ada: { label: "Ada — user in acme, reads her own events", identity: { sub: "user_ada", name: "Ada Lovelace", role: "user", orgId: "acme" } },
-  grace: { label: "Grace — user in globex", identity: { sub: "user_grace", name: "Grace Hopper", role: "user", orgId: "globex" } },
+  root: { label: "Root — admin, reads everything", identity: DEMO_PEOPLE.root },
+  olga: { label: "Olga — org-admin of acme", identity: DEMO_PEOPLE.olga },
+  ada: { label: "Ada — user in acme, reads her own events", identity: DEMO_PEOPLE.ada },
+  grace: { label: "Grace — user in globex", identity: DEMO_PEOPLE.grace },
 } as const satisfies Record<string, { label: string; identity: DemoIdentity }>;
 
 export type IdentityKey = keyof typeof IDENTITIES;
