@@ -205,6 +205,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     rollupChain();
   }, options.rollupEveryMs ?? 2_000);
 
+  /** Runs `job` in the queue, then brings every client up to date with whatever it wrote. */
+  const runThenBroadcast = <T>(job: () => Promise<T>): Promise<T> =>
+    serial.run(async () => {
+      try {
+        return await job();
+      } finally {
+        await hub.broadcast();
+      }
+    });
+
   // ---- HTTP ----------------------------------------------------------------
   const missingAppHtml = options.missingAppHtml ?? DEFAULT_MISSING_APP;
   const staticDir = options.staticDir ?? null;
@@ -228,15 +238,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return sendJson(res, 400, { code: "BadJsonBody", message: e instanceof Error ? e.message : String(e) });
     }
     try {
-      const value = await serial.run(async () => {
-        try {
-          if (kind === "query") return (await convex.query(identity, await convex.publicFunction(path, "query"), args)).value;
-          if (kind === "mutation") return await convex.mutation(identity, await convex.publicFunction(path, "mutation"), args);
-          return await convex.action(identity, await convex.publicFunction(path, "action"), args);
-        } finally {
-          if (kind !== "query") await hub.broadcast();
-        }
-      });
+      const value =
+        kind === "query"
+          ? await serial.run(async () => (await convex.query(identity, await convex.publicFunction(path, "query"), args)).value)
+          : await runThenBroadcast(async () =>
+              kind === "mutation"
+                ? await convex.mutation(identity, await convex.publicFunction(path, "mutation"), args)
+                : await convex.action(identity, await convex.publicFunction(path, "action"), args),
+            );
       sendJson(res, 200, { status: "success", value: convexToJson(value as never), logLines: [] });
     } catch (e) {
       const { message, errorData } = failureOf(e);
@@ -249,13 +258,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const body = req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(await readBody(req));
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const response = await serial.run(async () => {
-      try {
-        return await convex.t.fetch(url.pathname.slice("/http".length) + url.search, { method: req.method, headers, body });
-      } finally {
-        await hub.broadcast();
-      }
-    });
+    const response = await runThenBroadcast(() =>
+      convex.t.fetch(url.pathname.slice("/http".length) + url.search, { method: req.method, headers, body }),
+    );
     const out = Buffer.from(await response.arrayBuffer());
     const outHeaders: Record<string, string> = { ...CORS };
     response.headers.forEach((v, k) => (outHeaders[k] = v));
@@ -329,14 +334,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     t: convex.t,
     convex,
     costs: () => hub.costs(),
-    run: (job) =>
-      serial.run(async () => {
-        try {
-          return await job(convex);
-        } finally {
-          await hub.broadcast();
-        }
-      }),
+    run: (job) => runThenBroadcast(() => job(convex)),
     async close() {
       closing = true;
       clearInterval(poller);
