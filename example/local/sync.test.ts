@@ -249,6 +249,29 @@ describe("robustness, HTTP and metering", () => {
     expect(events).toHaveLength(1);
   });
 
+  test("the app's HTTP actions at /http/<route>, their writes pushed to subscribers; an unknown route is a 404 that writes nothing", async () => {
+    const c = client(root);
+    const seen: string[][] = [];
+    const args = { filters: { actions: ["billing.local_probe"] }, paginationOpts: { numItems: 5, cursor: null } };
+    const sub = c.onUpdate(api.auditLog.search, args, (r) => seen.push(r.page.map((e) => e.action)));
+    await until(() => (seen.length > 0 ? true : undefined), "the first result");
+    expect(seen.at(-1)).toEqual([]);
+
+    const res = await fetch(`${rt.url}/http/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ event: "billing.local_probe", apiKeyId: "key_1", secret: "whsec_x" }),
+    });
+    expect(res.status).toBe(200);
+    await until(() => (seen.at(-1)?.length === 1 ? true : undefined), "the webhook's event in the subscription");
+
+    const missing = await fetch(`${rt.url}/http/no-such-route`, { method: "POST", body: "{}" });
+    expect(missing.status).toBe(404);
+    const after = await c.query(api.auditLog.search, { filters: {}, paginationOpts: { numItems: 1000, cursor: null } });
+    expect(after.page.filter((e) => e.action === "billing.local_probe")).toHaveLength(1);
+    sub.unsubscribe();
+  });
+
   test("GET /_local/metrics lists each subscribed query with what it read", async () => {
     const c = client(root);
     let ready = false;
