@@ -25,6 +25,8 @@ export type {
   SearchArgs,
 } from "./hooks.js";
 export { formatTimestamp, getSeverityColor } from "./format.js";
+/** For rule forms that check what detectAnomalies accepts before asking. */
+export { ANOMALY_LIMITS } from "../shared/stats.js";
 export { AuditLogViewer, AuditEventDiff } from "./AuditLogViewer.js";
 export type { AuditLogViewerProps } from "./AuditLogViewer.js";
 export { AuditLogErrorBoundary, AuditLogErrorMessage, describeAuditLogError } from "./ErrorBoundary.js";

@@ -1,5 +1,5 @@
 import { useQuery } from "convex/react";
-import { AuditLogErrorBoundary, AuditLogErrorMessage, formatTimestamp } from "convex-audit-log/react";
+import { ANOMALY_LIMITS, AuditLogErrorBoundary, AuditLogErrorMessage, formatTimestamp } from "convex-audit-log/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { buttonStyle } from "./Generator";
@@ -28,7 +28,10 @@ function checkRules(drafts: RuleDraft[]): { rules: Rule[]; errors: string[] } {
     const windowMinutes = Number(d.windowMinutes);
     if (d.action.trim() === "") errors.push(`${n}: name an action, e.g. user.login.failed.`);
     if (d.threshold.trim() === "" || !Number.isFinite(threshold) || threshold <= 0) errors.push(`${n}: the threshold must be a number above 0.`);
-    if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > 1440) errors.push(`${n}: the window must be 1 to 1,440 whole minutes.`);
+    const maxWindow = ANOMALY_LIMITS.maxWindowMinutes;
+    if (!Number.isInteger(windowMinutes) || windowMinutes < 1 || windowMinutes > maxWindow) {
+      errors.push(`${n}: the window must be 1 to ${maxWindow.toLocaleString("en")} whole minutes.`);
+    }
     const rule: Rule = { action: d.action.trim(), threshold, windowMinutes };
     if (d.name.trim() !== "") rule.name = d.name.trim();
     if (d.groupBy !== "") rule.groupBy = d.groupBy;
