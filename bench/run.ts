@@ -61,6 +61,8 @@ function parseArgs(argv: string[]) {
     fastIndex: true,
     verifyIndex: false,
     fixedClock: false,
+    /** Scenario groups to run ("queries", "writes", or a plugin's name); all when unset. */
+    only: undefined as string[] | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -77,11 +79,19 @@ function parseArgs(argv: string[]) {
     else if (a === "--exact-runtime") opts.fastIndex = false;
     else if (a === "--verify-index") opts.verifyIndex = true;
     else if (a === "--fixed-clock") opts.fixedClock = true;
+    else if (a === "--only") opts.only = value().split(",");
     else {
       throw new Error(
-        `unknown argument ${a} (use --events N, --seed S, --out FILE, --no-cpu, --strict, --exact-runtime, --verify-index, --fixed-clock)`,
+        `unknown argument ${a} (use --events N, --seed S, --out FILE, --no-cpu, --strict, --exact-runtime, --verify-index, --fixed-clock, --only GROUP,...)`,
       );
     }
+  }
+  if (opts.only) {
+    const groups = ["queries", ...PLUGINS.map((g) => g.name), "writes"];
+    const unknown = opts.only.filter((g) => !groups.includes(g));
+    if (unknown.length) throw new Error(`--only: unknown group ${unknown.join(", ")} (groups: ${groups.join(", ")})`);
+    // A partial run must not overwrite the full results the READMEs quote.
+    if (!argv.includes("--out")) throw new Error("--only needs --out FILE: the default results.json holds full runs");
   }
   if (!Number.isInteger(opts.events) || opts.events < 1000) throw new Error("--events must be an integer ≥ 1000");
   return opts;
@@ -225,6 +235,7 @@ async function main() {
       `typical document ${typicalDoc} (${resCounts.get(typicalDoc)}; mean ${meanDoc.toFixed(1)}), hot document ${hotDoc} (${resCounts.get(hotDoc)})`,
   );
 
+  const wanted = (group: string) => !opts.only || opts.only.includes(group);
   const scenarios: Scenario[] = [];
   const record = (name: string, cost: Cost, rows: number, correct: boolean, target: Target, note: string) => {
     const s = { name, ...cost, rows, correct, target: target.text, pass: correct && target.met({ ...cost, rows }), note };
@@ -250,7 +261,7 @@ async function main() {
   };
 
   // get: by id, and by id under the wrong tenant (must look absent).
-  {
+  if (wanted("queries")) {
     const i = Math.floor(w.n / 2);
     const id = model.ids[i];
     const row = model.rows[i];
@@ -262,7 +273,7 @@ async function main() {
     record("get.otherTenant", scoped.cost, scoped.result === null ? 0 : 1, scoped.result === null, readsWithin(2), "same id, another tenant: null");
   }
 
-  {
+  if (wanted("queries")) {
     const expected = model.expected(isDoc(typicalDoc));
     await pageScenario("queryByResource", `typical document ${typicalDoc}, page of ${PAGE}`, (ctx) =>
       ctx.runQuery(q.queryByResource, { resourceType: "document", resourceId: typicalDoc, paginationOpts: { numItems: PAGE, cursor: null } }),
@@ -284,7 +295,7 @@ async function main() {
       model.expected((r) => isDoc(hotDoc)(r) && r.tenant === hotDocTenant));
   }
 
-  {
+  if (wanted("queries")) {
     const all = model.expected((r) => r.actor === actorIndex);
     const p1 = await pageScenario("queryByActor", `busiest actor ${busyActor}, page 1`, (ctx) =>
       ctx.runQuery(q.queryByActor, { actorId: busyActor, paginationOpts: { numItems: PAGE, cursor: null } }),
@@ -306,7 +317,7 @@ async function main() {
   }
 
   // Walks every page of the same-timestamp block: each boundary falls inside the tie.
-  {
+  if (wanted("queries")) {
     const tieActor = w.actorIds.indexOf(TIE_ACTOR);
     const expected = model.expected((r) => r.actor === tieActor && loginLogoutIdx.includes(r.action));
     const total: Cost = { documentsRead: 0, bytesRead: 0, documentsWritten: 0, bytesWritten: 0, databaseQueries: 0 };
@@ -333,7 +344,7 @@ async function main() {
     return w.tenants[row!.tenant];
   }
 
-  {
+  if (wanted("queries")) {
     const all = model.expected((r) => r.tenant === tenantIndex);
     const p1 = await pageScenario("queryByTenant", `busiest tenant ${busyTenant}, page 1`, (ctx) =>
       ctx.runQuery(q.queryByTenant, { tenantId: busyTenant, paginationOpts: { numItems: PAGE, cursor: null } }),
@@ -346,7 +357,7 @@ async function main() {
       model.expected((r) => r.tenant === tenantIndex, last24h));
   }
 
-  {
+  if (wanted("queries")) {
     const limit = 20;
     const all = model.expected((r) => critical.includes(r.severity)).slice(0, limit);
     const { result, cost } = await measure(t, (ctx) => ctx.runQuery(q.watchCritical, {}));
@@ -359,6 +370,7 @@ async function main() {
   // Reads of the other capabilities run here, while the table holds exactly the
   // model's rows; the write scenarios below add events the model does not know.
   for (const group of PLUGINS) {
+    if (!wanted(group.name)) continue;
     console.log(`Scenarios: ${group.name} ...`);
     await group.run({ t, w, model, pageSize: PAGE, measure: (fn) => measure(t, fn), record });
     sampleMemory();
@@ -368,7 +380,7 @@ async function main() {
   const auditLog = new AuditLog(auditLogApi, { piiFields: ["email", "phone", "address.street"] });
   const readBack = (ids: string[]) =>
     t.run(async (ctx) => Promise.all(ids.map((id) => ctx.runQuery(q.get, { id }))));
-  {
+  if (wanted("writes")) {
     const sample = toInput(w, w.rows[0], 0);
     const event = {
       action: "user.login",
@@ -441,6 +453,7 @@ async function main() {
     peakHeapMiB: Math.round(peakHeap / 1024 / 1024),
     heapLimitMiB: Math.round(v8.getHeapStatistics().heap_size_limit / 1024 / 1024),
     runtime,
+    ...(opts.only ? { only: opts.only } : {}),
     fastIndex: indexStats,
     targets: {
       busyActor: { id: busyActor, events: actorCounts.get(busyActor) },
