@@ -471,6 +471,64 @@ describe("the rollup loop", () => {
   });
 });
 
+describe("a batch's read budget", () => {
+  test("late events scattered over heavy buckets: batches stop at the budget, none fails, the stats stay exact", async () => {
+    // A deployment with a 6 MiB read limit, told to the batch as its budget.
+    const readLimit = 6 * 1024 * 1024;
+    const t = convexTest({ schema, modules, transactionLimits: { bytesRead: readLimit } });
+    // Two days of events from distinct actors with long ids: the buckets'
+    // actor and action × actor maps make each minute-to-day bucket heavy.
+    const actor = (i: number) => `actor-${i}-${"x".repeat(40)}`;
+    const base: Ev[] = Array.from({ length: 3_000 }, (_, i) => ({
+      timestamp: T0 + i * MINUTE,
+      severity: "info",
+      category: "data",
+      status: "success",
+      action: ACTIONS[i % ACTIONS.length],
+      actorId: actor(i),
+      tenantId: TENANTS[i % 3],
+    }));
+    await logAll(t, base);
+    await settle();
+    const fold = async () => {
+      const batches: { folded: number; bytesRead: number }[] = [];
+      for (;;) {
+        const r = await t.run(async (ctx) => {
+          const result = await rollupBatch(ctx, { maxEvents: 10_000, settleMs: 0, readLimit });
+          return { ...result, bytesRead: (await ctx.meta.getTransactionMetrics()).bytesRead.used };
+        });
+        batches.push(r);
+        if (r.caughtUp) return batches;
+      }
+    };
+    await fold();
+    // Then late ones, newest first, each in its own minute of those two days: every batch that
+    // folds them reads a different stretch of full buckets.
+    const late: Ev[] = Array.from({ length: 300 }, (_, j) => ({
+      ...base[(j * 7) % base.length],
+      timestamp: T0 + ((2_999 - j * 10) * MINUTE) + 30_000,
+      actorId: actor(10_000 + j),
+    }));
+    await logAll(t, late);
+    await settle();
+    const batches = await fold();
+    // Folding them all at once would read more than the limit allows: they took several
+    // batches, and each read less than the limit (convex-test would have thrown otherwise).
+    expect(batches.filter((b) => b.folded > 0).length).toBeGreaterThan(1);
+    expect(batches.reduce((n, b) => n + b.folded, 0)).toBe(late.length);
+    for (const b of batches) expect(b.bytesRead).toBeLessThan(readLimit);
+    const all = [...base, ...late];
+    for (const [from, to] of [
+      [T0, T0 + 3_000 * MINUTE],
+      [T0 + 777_777, T0 + 1_234_567_89],
+    ]) {
+      const got = await t.run((ctx) => getStatsHandler(ctx, { fromTimestamp: from, toTimestamp: to, topK: 5 }));
+      expect(got.pendingEvents).toBe(0);
+      expect(strip(got)).toEqual(model(all, from, to, undefined, 5));
+    }
+  });
+});
+
 describe("hostile input gets a typed error", () => {
   test("windows, topK and rollup options", async () => {
     const t = init();

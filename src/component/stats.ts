@@ -58,25 +58,31 @@ export const STATS_LIMITS = {
   defaultBatch: 2_000,
   maxBatch: 10_000,
   /**
-   * Bytes one batch may read (Convex allows 16 MiB), less a margin. Events
-   * get what the previous batch's other reads (buckets, and the reread of
-   * each document it rewrote), plus a fifth, leave: between 256 KiB and 8 MiB.
+   * Bytes one batch may read (Convex allows 16 MiB), less a margin for what
+   * its accounting approximates. A batch counts every event and bucket it
+   * reads, and every stored bucket it will rewrite (Convex counts a rewrite
+   * as a second read of the document), as it goes; it stops before an event
+   * whose buckets would not fit.
    */
   readLimit: 16 * 1024 * 1024,
   readMargin: 1.5 * 1024 * 1024,
+  /** What one bucket read aims at: its slots are sized from the slots already read at that level. */
+  pieceBytes: 512 * 1024,
+  /** A power of two. */
+  maxPieceSlots: 64,
+  /** What a batch assumes one slot of a level it has not read yet costs. */
+  assumedSlotBytes: 1024 * 1024,
+  /** Bytes of events a batch reads first: what the previous batch's bucket reads leave, within these. */
   minEventBytes: 256 * 1024,
   maxEventBytes: 8 * 1024 * 1024,
-  /** What a first batch assumes its other reads will be. */
+  /** What a first batch assumes its bucket reads will be. */
   assumedBucketBytes: 6 * 1024 * 1024,
   /** The smallest batch factor after repeated failures. */
   minScale: 1 / 64,
   /** Buckets and series documents one batch may touch (Convex allows 16,000 writes). */
   batchTouched: 6_000,
-  /**
-   * Ranges of buckets one batch may read: each is one query, plus one for
-   * parts if some bucket in it has any (Convex allows 4,096 queries).
-   */
-  batchRanges: 1_000,
+  /** Queries one batch may issue: bucket reads, their parts, series days (Convex allows 4,096). */
+  batchQueries: 2_000,
   /** Tail events (and their bytes) a getStats may read before it asks for the loop to catch up. */
   maxTail: 10_000,
   maxTailBytes: 8 * 1024 * 1024,
@@ -318,73 +324,59 @@ const seriesKey = (tenant: Tenant, action: string, day: number) => JSON.stringif
 
 const withoutTenant = (e: Entry): Entry => [e[0], e[1], e[2], e[3], e[4], e[5], null];
 
-/** Touched starts closer than this many buckets of their level are read in one range. */
-const RUN_GAP = 16;
+type Slot = { tenant: Tenant; level: number; start: number };
+type SeriesDay = { tenant: Tenant; day: number };
+
+/** The buckets and series days one event counts in: a digest, then ten levels in one or two scopes. */
+function eventTouches(e: EventDoc): { slots: Slot[]; days: SeriesDay[] } {
+  const minute = minuteOf(e.timestamp);
+  const slots: Slot[] = [{ tenant: undefined, level: 0, start: minute }];
+  const days: SeriesDay[] = [];
+  if (minute === OVERFLOW_MINUTE) return { slots, days };
+  const day = Math.floor(e.timestamp / DAY);
+  for (const tenant of e.tenantId === undefined ? [undefined] : [undefined, e.tenantId]) {
+    for (let level = 1; level <= TOP_LEVEL; level++) slots.push({ tenant, level, start: bucketStart(minute, level) });
+    days.push({ tenant, day });
+  }
+  return { slots, days };
+}
+
+const dayKey = (day: number, tenant: Tenant) => JSON.stringify([day, tenant ?? null]);
 
 /** The changes one batch makes, before they meet the stored buckets. */
 class Fold {
   buckets = new Map<string, Pending>();
   series = new Map<string, SeriesPending>();
-  private starts = new Map<number, Set<number>>();
-  /** The series by (day, scope), in the order first touched: writeSeries reads one range per group. */
+  /** The series by (day, scope), in the order first touched: each is one range of stored series. */
   seriesGroups = new Map<string, SeriesPending[]>();
-  /**
-   * An upper bound on the ranges the batch will read: bucket starts with no
-   * neighbour within RUN_GAP, and (day, scope) pairs of the series.
-   */
-  runs = 0;
-
-  get touched(): number {
-    return this.buckets.size + this.series.size;
-  }
 
   add(e: EventDoc): void {
     const entry = toEntry(e);
-    const minute = minuteOf(e.timestamp);
-    const digest = this.bucket(undefined, 0, minute);
-    digest.digest.push(entry);
-    digest.count++;
-    if (minute === OVERFLOW_MINUTE) return;
-    for (const tenant of e.tenantId === undefined ? [undefined] : [undefined, e.tenantId]) {
-      for (let level = 1; level <= TOP_LEVEL; level++) {
-        const p = this.bucket(tenant, level, bucketStart(minute, level));
-        p.count++;
-        // In a tenant's buckets the tenant is implied: no action × tenant keys.
-        p.fixed!.addEntry(tenant === undefined ? entry : withoutTenant(entry), level <= JOINT_MAX_LEVEL);
-      }
-      const day = Math.floor(e.timestamp / DAY);
+    const { slots, days } = eventTouches(e);
+    for (const { tenant, level, start } of slots) {
+      const p = this.bucket(tenant, level, start);
+      p.count++;
+      if (level === 0) p.digest.push(entry);
+      // In a tenant's buckets the tenant is implied: no action × tenant keys.
+      else p.fixed!.addEntry(tenant === undefined ? entry : withoutTenant(entry), level <= JOINT_MAX_LEVEL);
+    }
+    for (const { tenant, day } of days) {
       const sk = seriesKey(tenant, e.action, day);
       let s = this.series.get(sk);
       if (!s) {
         this.series.set(sk, (s = { tenant, action: e.action, day, minutes: new Map() }));
-        const scopeDay = JSON.stringify([day, tenant ?? null]);
-        const group = this.seriesGroups.get(scopeDay);
+        const group = this.seriesGroups.get(dayKey(day, tenant));
         if (group) group.push(s);
-        else {
-          this.seriesGroups.set(scopeDay, [s]);
-          this.runs++;
-        }
+        else this.seriesGroups.set(dayKey(day, tenant), [s]);
       }
       bump(s.minutes, Math.floor((e.timestamp - day * DAY) / MINUTE), 1);
     }
-  }
-
-  private noteStart(level: number, start: number): void {
-    let set = this.starts.get(level);
-    if (!set) this.starts.set(level, (set = new Set()));
-    if (set.has(start)) return;
-    const size = levelSize(level);
-    let near = false;
-    for (let d = 1; d <= RUN_GAP && !near; d++) near = set.has(start - d * size) || set.has(start + d * size);
-    set.add(start);
-    if (!near) this.runs++;
   }
 
   private bucket(tenant: Tenant, level: number, start: number): Pending {
     const key = bucketKey(level, start, tenant);
     let p = this.buckets.get(key);
     if (!p) {
-      this.noteStart(level, start);
       p = { tenant, level, start, count: 0, fixed: level === 0 ? null : new Agg(), digest: [] };
       this.buckets.set(key, p);
     }
@@ -392,59 +384,231 @@ class Fold {
   }
 }
 
-/** Contiguous stretches of touched starts per level, so a batch reads its buckets in few ranges. */
-function touchedRuns(pending: Iterable<Pending>): Run[] {
+const docBytes = (d: object) => JSON.stringify(d).length;
+
+/** Touched starts closer than this many buckets of their level are read as one stretch. */
+const RUN_GAP = 16;
+
+/** The stretches of starts a batch's events touch, per level, in start order: what it may read. */
+function planRuns(events: EventDoc[]): Map<number, Run[]> {
   const byLevel = new Map<number, Set<number>>();
-  for (const p of pending) {
-    let s = byLevel.get(p.level);
-    if (!s) byLevel.set(p.level, (s = new Set()));
-    s.add(p.start);
+  for (const e of events) {
+    for (const { level, start } of eventTouches(e).slots) {
+      let set = byLevel.get(level);
+      if (!set) byLevel.set(level, (set = new Set()));
+      set.add(start);
+    }
   }
-  const runs: Run[] = [];
+  const plan = new Map<number, Run[]>();
   for (const [level, set] of byLevel) {
     const size = levelSize(level);
-    const starts = [...set].sort((a, b) => a - b);
+    const runs: Run[] = [];
     let run: Run | null = null;
-    for (const s of starts) {
+    for (const s of [...set].sort((a, b) => a - b)) {
       // A short gap is cheaper to read through than to open a new range for.
       if (run && s - run.s1 <= RUN_GAP * size) run.s1 = s;
       else runs.push((run = { level, s0: s, s1: s }));
     }
+    plan.set(level, runs);
   }
-  return runs;
+  return plan;
 }
 
-const approxBytes = (d: BucketDoc | PartDoc) =>
-  200 + ("data" in d ? d.data.length : (d.main?.length ?? 0) + (d.joint?.length ?? 0) + (d.digest?.length ?? 0));
+/**
+ * The stored buckets and series a batch has read, and what reading them
+ * cost. The batch's events are known first and give the stretches of starts
+ * it may read (`planRuns`), but a stretch is read a piece at a time, when an
+ * event first needs it: the starts around that event's in an aligned piece
+ * sized to about `pieceBytes` at the density this batch has seen at that
+ * level. So a batch knows the cost of the buckets it has read before it
+ * decides on the next event, and one whose events are scattered over heavy
+ * buckets stops at its budget instead of failing on Convex's read limit.
+ */
+class BatchReads {
+  buckets = new Map<string, BucketDoc>();
+  parts = new Map<string, PartDoc>();
+  series = new Map<string, Doc<"statSeries">[]>();
+  queries = 0;
+  /** Bytes of each stored bucket with its parts, and of each series: what a rewrite reads again. */
+  private stored = new Map<string, number>();
+  private read = new Map<number, Set<number>>();
+  private slotBytes = new Map<number, number>();
+  private dayBytes: number | undefined;
 
-async function loadForBatch(ctx: MutationCtx, fold: Fold) {
-  const buckets = new Map<string, BucketDoc>();
-  const parts = new Map<string, PartDoc>();
-  let bytes = 0;
-  for (const run of touchedRuns(fold.buckets.values())) {
+  /**
+   * `newest`: the newest minute any folded event fell in. Only the loop
+   * writes buckets and series, so none start after it: those are neither
+   * read nor counted.
+   */
+  constructor(
+    private plan: Map<number, Run[]>,
+    private newest: number,
+  ) {}
+
+  /** Starts per piece at a level: a power of two, so pieces stay aligned as the span changes. */
+  private span(level: number): number {
+    const per = this.slotBytes.get(level);
+    if (per === undefined) return 1;
+    const fit = Math.min(STATS_LIMITS.maxPieceSlots, STATS_LIMITS.pieceBytes / Math.max(1, per));
+    return fit < 1 ? 1 : 2 ** Math.floor(Math.log2(fit));
+  }
+
+  /** The last start in [start, end] that may have stored buckets, or null. */
+  private lastStored(level: number, start: number, end: number): number | null {
+    // The overflow digest is the one bucket past the newest minute.
+    if (level === 0 && end >= OVERFLOW_MINUTE) return end;
+    return start > this.newest ? null : Math.min(end, this.newest);
+  }
+
+  private isRead(level: number, start: number): boolean {
+    return this.read.get(level)?.has(start) ?? false;
+  }
+
+  /**
+   * The unread starts around `at` within its planned stretch and its aligned
+   * piece. A batch's first read at a level is one start (the density is not
+   * known yet), so events in time order never reach back into full past
+   * buckets: they find the next piece whole.
+   */
+  private extent(level: number, at: number): [number, number] {
+    const runs = this.plan.get(level) ?? [];
+    let lo = 0;
+    let hi = runs.length - 1;
+    let run: Run = { level, s0: at, s1: at };
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (runs[mid].s1 < at) lo = mid + 1;
+      else if (runs[mid].s0 > at) hi = mid - 1;
+      else {
+        run = runs[mid];
+        break;
+      }
+    }
+    const size = levelSize(level);
+    const block = this.span(level) * size;
+    const first = Math.max(run.s0, Math.floor(at / block) * block);
+    const lastStart = Math.min(run.s1, Math.floor(at / block) * block + block - size);
+    const set = this.read.get(level);
+    let start = at;
+    let end = at;
+    while (start - size >= first && !set?.has(start - size)) start -= size;
+    while (end + size <= lastStart && !set?.has(end + size)) end += size;
+    return [start, end];
+  }
+
+  /**
+   * What folding `e` would add to the batch's reads: the pieces and series
+   * days it needs (estimated from this batch's densities), and the stored
+   * documents it would be first to rewrite.
+   */
+  cost(fold: Fold, e: EventDoc): number {
+    let bytes = 0;
+    const { slots, days } = eventTouches(e);
+    const pieces = new Set<string>();
+    for (const { tenant, level, start } of slots) {
+      const key = bucketKey(level, start, tenant);
+      if (this.isRead(level, start)) {
+        if (!fold.buckets.has(key)) bytes += this.stored.get(key) ?? 0;
+      } else if (!pieces.has(`${level}:${start}`)) {
+        pieces.add(`${level}:${start}`);
+        const per = this.slotBytes.get(level) ?? STATS_LIMITS.assumedSlotBytes;
+        const [s0, s1] = this.extent(level, start);
+        const last = this.lastStored(level, s0, s1);
+        // The piece, and a start's worth of its buckets rewritten.
+        if (last !== null) bytes += per * (Math.floor((last - s0) / levelSize(level)) + 2);
+      }
+    }
+    for (const { tenant, day } of days) {
+      if (!this.series.has(dayKey(day, tenant))) {
+        if (day * DAY <= this.newest * MINUTE) bytes += 2 * (this.dayBytes ?? STATS_LIMITS.assumedSlotBytes);
+      }
+      else if (!fold.series.has(seriesKey(tenant, e.action, day))) {
+        bytes += this.stored.get(seriesKey(tenant, e.action, day)) ?? 0;
+      }
+    }
+    return bytes;
+  }
+
+  /** Reads what `e` needs and is not read yet; returns the bytes read, plus those its first rewrites will reread. */
+  async prepare(ctx: MutationCtx, fold: Fold, e: EventDoc): Promise<number> {
+    let bytes = 0;
+    const { slots, days } = eventTouches(e);
+    for (const { tenant, level, start } of slots) {
+      if (!this.isRead(level, start)) bytes += await this.readPiece(ctx, level, start);
+      const key = bucketKey(level, start, tenant);
+      if (!fold.buckets.has(key)) bytes += this.stored.get(key) ?? 0;
+    }
+    for (const { tenant, day } of days) {
+      if (!this.series.has(dayKey(day, tenant))) bytes += await this.readDay(ctx, day, tenant);
+      const key = seriesKey(tenant, e.action, day);
+      if (!fold.series.has(key)) bytes += this.stored.get(key) ?? 0;
+    }
+    return bytes;
+  }
+
+  private async readPiece(ctx: MutationCtx, level: number, at: number): Promise<number> {
+    const size = levelSize(level);
+    const [start, end] = this.extent(level, at);
+    let set = this.read.get(level);
+    if (!set) this.read.set(level, (set = new Set()));
+    for (let s = start; s <= end; s += size) set.add(s);
+    const last = this.lastStored(level, start, end);
+    if (last === null) return 0;
     const docs = await ctx.db
       .query("statBuckets")
-      .withIndex("by_time", (q) => q.eq("level", run.level).gte("start", run.s0).lte("start", run.s1))
+      .withIndex("by_time", (q) => q.eq("level", level).gte("start", start).lte("start", last))
       .collect();
+    this.queries++;
+    let bytes = 0;
     let parted = false;
     for (const d of docs) {
-      bytes += approxBytes(d);
+      const n = docBytes(d);
+      bytes += n;
       const key = bucketKey(d.level, d.start, d.tenant);
-      if (!fold.buckets.has(key)) continue;
-      buckets.set(key, d);
+      this.buckets.set(key, d);
+      this.stored.set(key, n);
       if (d.mainParts || d.jointParts || d.digestParts) parted = true;
     }
-    if (!parted) continue;
-    const ps = await ctx.db
-      .query("statParts")
-      .withIndex("by_time", (q) => q.eq("level", run.level).gte("start", run.s0).lte("start", run.s1))
-      .collect();
-    for (const p of ps) {
-      bytes += approxBytes(p);
-      if (fold.buckets.has(bucketKey(p.level, p.start, p.tenant))) parts.set(partKey(p.level, p.start, p.tenant, p.kind, p.part), p);
+    if (parted) {
+      const ps = await ctx.db
+        .query("statParts")
+        .withIndex("by_time", (q) => q.eq("level", level).gte("start", start).lte("start", last))
+        .collect();
+      this.queries++;
+      for (const p of ps) {
+        const n = docBytes(p);
+        bytes += n;
+        const key = bucketKey(p.level, p.start, p.tenant);
+        this.parts.set(partKey(p.level, p.start, p.tenant, p.kind, p.part), p);
+        this.stored.set(key, (this.stored.get(key) ?? 0) + n);
+      }
     }
+    const per = bytes / (Math.floor((last - start) / size) + 1);
+    this.slotBytes.set(level, Math.max(per, this.slotBytes.get(level) ?? 0));
+    return bytes;
   }
-  return { buckets, parts, bytes };
+
+  /** One (day, scope) of series: every action's, one range. */
+  private async readDay(ctx: MutationCtx, day: number, tenant: Tenant): Promise<number> {
+    if (day * DAY > this.newest * MINUTE) {
+      this.series.set(dayKey(day, tenant), []);
+      return 0;
+    }
+    const docs = await ctx.db
+      .query("statSeries")
+      .withIndex("by_day", (q) => q.eq("day", day).eq("tenant", tenant))
+      .collect();
+    this.queries++;
+    let bytes = 0;
+    for (const d of docs) {
+      const n = docBytes(d);
+      bytes += n;
+      this.stored.set(seriesKey(d.tenant, d.action, d.day), n);
+    }
+    this.series.set(dayKey(day, tenant), docs);
+    this.dayBytes = Math.max(bytes, this.dayBytes ?? 0);
+    return bytes;
+  }
 }
 
 function storedChunks(
@@ -528,14 +692,11 @@ async function writeBucket(
   else await ctx.db.insert("statBuckets", next);
 }
 
-async function writeSeries(ctx: MutationCtx, fold: Fold): Promise<void> {
-  // One range per (day, scope): that scope's actions on that day, never another tenant's.
-  for (const list of fold.seriesGroups.values()) {
-    const { day, tenant } = list[0];
-    const docs = await ctx.db
-      .query("statSeries")
-      .withIndex("by_day", (q) => q.eq("day", day).eq("tenant", tenant))
-      .collect();
+async function writeSeries(ctx: MutationCtx, fold: Fold, reads: BatchReads): Promise<void> {
+  // Each (day, scope) was read whole when first touched: that scope's actions on that day, never another tenant's.
+  for (const [scopeDay, list] of fold.seriesGroups) {
+    const docs = reads.series.get(scopeDay);
+    if (docs === undefined) throw new Error(`statSeries of ${scopeDay} were not read before the write`);
     const byKey = new Map(docs.map((d) => [seriesKey(d.tenant, d.action, d.day), d]));
     for (const s of list) {
       const key = seriesKey(s.tenant, s.action, s.day);
@@ -550,7 +711,7 @@ async function writeSeries(ctx: MutationCtx, fold: Fold): Promise<void> {
         await ctx.db.insert("statSeries", {
           ...(s.tenant === undefined ? {} : { tenant: s.tenant }),
           action: s.action,
-          day,
+          day: s.day,
           ...fields,
         });
       }
@@ -558,14 +719,32 @@ async function writeSeries(ctx: MutationCtx, fold: Fold): Promise<void> {
   }
 }
 
-export type RollupOptions = { maxEvents?: number; settleMs?: number };
+export type RollupOptions = {
+  maxEvents?: number;
+  settleMs?: number;
+  /** The deployment's read limit, when it is not Convex's 16 MiB (tests). Not a public argument. */
+  readLimit?: number;
+};
 export type RollupResult = { folded: number; caughtUp: boolean; rolledUpThrough: number | null };
+
+/** The newest minute a folded event fell in (the overflow digest aside), or -1 before any. */
+async function newestFoldedMinute(ctx: QueryCtx): Promise<number> {
+  const digest = await ctx.db
+    .query("statBuckets")
+    .withIndex("by_time", (q) => q.eq("level", 0).lt("start", OVERFLOW_MINUTE))
+    .order("desc")
+    .first();
+  return digest?.start ?? -1;
+}
 
 /**
  * One batch of the loop: folds the next events past the cursor into the
- * buckets and moves the cursor, in one transaction. Stops at `maxEvents`, at
- * a byte or bucket budget, but never inside a run of equal `_creationTime`s,
- * so the cursor is one number.
+ * buckets and moves the cursor, in one transaction. It reads its events
+ * first (up to `maxEvents`, and the bytes the previous batch's bucket reads
+ * leave), then folds them one by one: before each, it checks what folding it
+ * would read (its buckets not read yet, and the stored ones it would be first
+ * to rewrite) against the read budget, and stops there. It never stops inside
+ * a run of equal `_creationTime`s, so the cursor is one number.
  */
 export async function rollupBatch(ctx: MutationCtx, opts: RollupOptions = {}, scale = 1): Promise<RollupResult> {
   const maxEvents = opts.maxEvents ?? STATS_LIMITS.defaultBatch;
@@ -580,49 +759,62 @@ export async function rollupBatch(ctx: MutationCtx, opts: RollupOptions = {}, sc
   const through = cursor?.through ?? null;
   const upper = Date.now() - settleMs;
   const read0 = await bytesReadSoFar(ctx);
-  const room =
-    STATS_LIMITS.readLimit -
-    STATS_LIMITS.readMargin -
-    (read0 ?? 0) -
-    1.2 * (cursor?.bucketBytes ?? STATS_LIMITS.assumedBucketBytes);
-  const eventBytes = scale * Math.min(STATS_LIMITS.maxEventBytes, Math.max(STATS_LIMITS.minEventBytes, room));
+  // What the caller's transaction has read already (the cursor included) is not ours to spend.
+  const room = scale * ((opts.readLimit ?? STATS_LIMITS.readLimit) - STATS_LIMITS.readMargin) - (read0 ?? 0);
+  // Events read but not folded are wasted: leave the buckets what the last batch's needed.
+  const eventBytes = Math.min(
+    scale * STATS_LIMITS.maxEventBytes,
+    Math.max(STATS_LIMITS.minEventBytes, room - 1.2 * (cursor?.bucketBytes ?? STATS_LIMITS.assumedBucketBytes)),
+  );
   const eventLimit = Math.max(1, Math.floor(maxEvents * scale));
   const touchedLimit = Math.max(50, Math.floor(STATS_LIMITS.batchTouched * scale));
-  const rangeLimit = Math.max(20, Math.floor(STATS_LIMITS.batchRanges * scale));
-  const q = ctx.db
-    .query("events")
-    .withIndex("by_creation_time", (q) => (through === null ? q.lte("_creationTime", upper) : q.gt("_creationTime", through).lte("_creationTime", upper)));
+  const queryLimit = Math.max(40, Math.floor(STATS_LIMITS.batchQueries * scale));
 
-  const fold = new Fold();
-  let n = 0;
-  let bytes = 0;
-  let last: number | null = null;
-  let full = false;
+  const events: EventDoc[] = [];
+  // Buckets and series the events touch: each one written once.
+  const touched = new Set<string>();
+  let spent = 0;
   let more = false;
-  for await (const e of q) {
-    if (full && e._creationTime !== last) {
+  for await (const e of ctx.db
+    .query("events")
+    .withIndex("by_creation_time", (q) => (through === null ? q.lte("_creationTime", upper) : q.gt("_creationTime", through).lte("_creationTime", upper)))) {
+    const last = events.at(-1)?._creationTime;
+    if ((events.length >= eventLimit || spent >= eventBytes || touched.size >= touchedLimit) && e._creationTime !== last) {
       more = true;
       break;
     }
+    events.push(e);
+    spent += docBytes(e);
+    const { slots, days } = eventTouches(e);
+    for (const { tenant, level, start } of slots) touched.add(bucketKey(level, start, tenant));
+    for (const { tenant, day } of days) touched.add(seriesKey(tenant, e.action, day));
+  }
+  const eventsRead = spent;
+
+  const fold = new Fold();
+  const reads = new BatchReads(planRuns(events), await newestFoldedMinute(ctx));
+  let n = 0;
+  for (const e of events) {
+    if (n > 0 && e._creationTime !== events[n - 1]._creationTime) {
+      if (reads.queries >= queryLimit || spent + reads.cost(fold, e) > room) {
+        more = true;
+        break;
+      }
+    }
+    spent += await reads.prepare(ctx, fold, e);
     fold.add(e);
     n++;
-    bytes += JSON.stringify(e).length;
-    last = e._creationTime;
-    if (n >= eventLimit || bytes >= eventBytes || fold.touched >= touchedLimit || fold.runs >= rangeLimit) {
-      full = true;
-    }
   }
 
   let bucketBytes = cursor?.bucketBytes;
   if (n > 0) {
-    const { buckets, parts, bytes: approx } = await loadForBatch(ctx, fold);
-    for (const [key, p] of fold.buckets) await writeBucket(ctx, p, buckets.get(key), parts);
-    await writeSeries(ctx, fold);
+    for (const [key, p] of fold.buckets) await writeBucket(ctx, p, reads.buckets.get(key), reads.parts);
+    await writeSeries(ctx, fold, reads);
     const read1 = await bytesReadSoFar(ctx);
-    // Measured when the runtime says; else the buckets twice (a rewrite rereads the document).
-    bucketBytes = read0 !== null && read1 !== null ? Math.max(0, read1 - read0 - bytes) : 2 * approx;
+    // Measured when the runtime says; else as counted.
+    bucketBytes = read0 !== null && read1 !== null ? Math.max(0, read1 - read0 - eventsRead) : spent - eventsRead;
   }
-  const newThrough = last ?? through;
+  const newThrough = n > 0 ? events[n - 1]._creationTime : through;
   const fields = {
     folded: (cursor?.folded ?? 0) + n,
     batches: (cursor?.batches ?? 0) + (n > 0 ? 1 : 0),
