@@ -16,7 +16,7 @@
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
-import type { Doc } from "./_generated/dataModel.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { auditError } from "../shared/errors.js";
 import {
@@ -746,7 +746,13 @@ async function newestFoldedMinute(ctx: QueryCtx): Promise<number> {
  * to rewrite) against the read budget, and stops there. It never stops inside
  * a run of equal `_creationTime`s, so the cursor is one number.
  */
-export async function rollupBatch(ctx: MutationCtx, opts: RollupOptions = {}, scale = 1): Promise<RollupResult> {
+export async function rollupBatch(
+  ctx: MutationCtx,
+  opts: RollupOptions = {},
+  scale = 1,
+  /** The chain's own fields, written with the cursor: one write, not a reread and a second patch. */
+  chain?: (result: RollupResult) => Promise<{ chainJob?: Id<"_scheduled_functions">; scale: number }>,
+): Promise<RollupResult> {
   const maxEvents = opts.maxEvents ?? STATS_LIMITS.defaultBatch;
   if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > STATS_LIMITS.maxBatch) {
     throw auditError("INVALID_ARGUMENT", `maxEvents must be an integer from 1 to ${STATS_LIMITS.maxBatch}`, "maxEvents");
@@ -822,9 +828,12 @@ export async function rollupBatch(ctx: MutationCtx, opts: RollupOptions = {}, sc
     ...(newThrough === null ? {} : { through: newThrough }),
     ...(bucketBytes === undefined ? {} : { bucketBytes }),
   };
-  if (cursor) await ctx.db.patch(cursor._id, fields);
-  else if (n > 0) await ctx.db.insert("statCursor", fields);
-  return { folded: n, caughtUp: !more, rolledUpThrough: newThrough };
+  const result = { folded: n, caughtUp: !more, rolledUpThrough: newThrough };
+  const own = chain ? await chain(result) : {};
+  // A patch removes a field set to undefined (the chain's job once it is done).
+  if (cursor) await ctx.db.patch(cursor._id, { ...fields, ...own });
+  else if (n > 0) await ctx.db.insert("statCursor", { ...fields, ...own });
+  return result;
 }
 
 const vRollupResult = v.object({ folded: v.number(), caughtUp: v.boolean(), rolledUpThrough: v.union(v.number(), v.null()) });
@@ -869,16 +878,11 @@ export const rollupTick = internalMutation({
 
 /** One batch of the chain; while there is more, it schedules the next straight away. */
 export async function rollupChainHandler(ctx: MutationCtx, { scale }: { scale: number }): Promise<RollupResult> {
-  const result = await rollupBatch(ctx, {}, scale);
   const next = Math.min(1, scale * 2);
-  const cursor = await cursorDoc(ctx);
-  if (!result.caughtUp) {
-    const chainJob = await ctx.scheduler.runAfter(0, internal.stats.rollupChain, { scale: next });
-    if (cursor) await ctx.db.patch(cursor._id, { chainJob, scale: next });
-  } else if (cursor) {
-    await ctx.db.patch(cursor._id, { chainJob: undefined, scale: next });
-  }
-  return result;
+  return await rollupBatch(ctx, {}, scale, async (result) => ({
+    chainJob: result.caughtUp ? undefined : await ctx.scheduler.runAfter(0, internal.stats.rollupChain, { scale: next }),
+    scale: next,
+  }));
 }
 
 export const rollupChain = internalMutation({
