@@ -52,9 +52,7 @@ import {
   type ReportExport,
   type ReportField,
 } from "../shared/report.js";
-// A cycle (index.ts re-exports this module), harmless: AuditLog is only used
-// when exposeAuditLogApi is called, after both modules have loaded.
-import { AuditLog } from "./index.js";
+import { AuditLog } from "./auditLog.js";
 import type { ReportFilters } from "./reports.js";
 
 export type AuditScope =
