@@ -3,14 +3,6 @@ import { v } from "convex/values";
 import { eventFields, vCategory, vSeverity } from "../shared/validators.js";
 import { reportJobFields } from "../shared/report.js";
 
-/**
- * One table, written only by inserts: no counter or chain head is touched on
- * the log path, so concurrent log calls never conflict.
- *
- * Every index ends with `timestamp` (Convex appends `_creationTime`), so each
- * query is one index range read newest first. Tenant-scoped shapes put
- * `tenantId` first; events without a tenant sit under `tenantId: undefined`.
- */
 /** A legal hold (retention.ts returns these with their _id). */
 export const retentionHoldFields = {
   active: v.boolean(),
@@ -51,6 +43,14 @@ export const retentionRunFields = {
 };
 
 export default defineSchema({
+  /**
+   * One table, written only by inserts: no counter or chain head is touched on
+   * the log path, so concurrent log calls never conflict.
+   *
+   * Every index ends with `timestamp` (Convex appends `_creationTime`), so each
+   * query is one index range read newest first. Tenant-scoped shapes put
+   * `tenantId` first; events without a tenant sit under `tenantId: undefined`.
+   */
   events: defineTable(eventFields)
     .index("by_timestamp", ["timestamp"])
     .index("by_resource", ["resourceType", "resourceId", "timestamp"])
