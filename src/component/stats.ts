@@ -324,24 +324,31 @@ const seriesKey = (tenant: Tenant, action: string, day: number) => JSON.stringif
 
 const withoutTenant = (e: Entry): Entry => [e[0], e[1], e[2], e[3], e[4], e[5], null];
 
-type Slot = { tenant: Tenant; level: number; start: number };
-type SeriesDay = { tenant: Tenant; day: number };
+const dayKey = (day: number, tenant: Tenant) => JSON.stringify([day, tenant ?? null]);
 
-/** The buckets and series days one event counts in: a digest, then ten levels in one or two scopes. */
-function eventTouches(e: EventDoc): { slots: Slot[]; days: SeriesDay[] } {
+/** A bucket an event counts in, with its key. */
+type Slot = { tenant: Tenant; level: number; start: number; key: string };
+/** A series an event counts in: its key, and its (day, scope) group's. */
+type SeriesDay = { tenant: Tenant; day: number; key: string; group: string };
+/** An event of a batch, with what it touches: worked out once, used by the plan, the budget and the fold. */
+type Batched = { e: EventDoc; slots: Slot[]; days: SeriesDay[] };
+
+/** The buckets and series one event counts in: a digest, then ten levels in one or two scopes. */
+function batched(e: EventDoc): Batched {
   const minute = minuteOf(e.timestamp);
-  const slots: Slot[] = [{ tenant: undefined, level: 0, start: minute }];
+  const slots: Slot[] = [{ tenant: undefined, level: 0, start: minute, key: bucketKey(0, minute, undefined) }];
   const days: SeriesDay[] = [];
-  if (minute === OVERFLOW_MINUTE) return { slots, days };
+  if (minute === OVERFLOW_MINUTE) return { e, slots, days };
   const day = Math.floor(e.timestamp / DAY);
   for (const tenant of e.tenantId === undefined ? [undefined] : [undefined, e.tenantId]) {
-    for (let level = 1; level <= TOP_LEVEL; level++) slots.push({ tenant, level, start: bucketStart(minute, level) });
-    days.push({ tenant, day });
+    for (let level = 1; level <= TOP_LEVEL; level++) {
+      const start = bucketStart(minute, level);
+      slots.push({ tenant, level, start, key: bucketKey(level, start, tenant) });
+    }
+    days.push({ tenant, day, key: seriesKey(tenant, e.action, day), group: dayKey(day, tenant) });
   }
-  return { slots, days };
+  return { e, slots, days };
 }
-
-const dayKey = (day: number, tenant: Tenant) => JSON.stringify([day, tenant ?? null]);
 
 /** The changes one batch makes, before they meet the stored buckets. */
 class Fold {
@@ -350,31 +357,29 @@ class Fold {
   /** The series by (day, scope), in the order first touched: each is one range of stored series. */
   seriesGroups = new Map<string, SeriesPending[]>();
 
-  add(e: EventDoc): void {
+  add({ e, slots, days }: Batched): void {
     const entry = toEntry(e);
-    const { slots, days } = eventTouches(e);
-    for (const { tenant, level, start } of slots) {
-      const p = this.bucket(tenant, level, start);
+    for (const slot of slots) {
+      const { tenant, level } = slot;
+      const p = this.bucket(slot);
       p.count++;
       if (level === 0) p.digest.push(entry);
       // In a tenant's buckets the tenant is implied: no action × tenant keys.
       else p.fixed!.addEntry(tenant === undefined ? entry : withoutTenant(entry), level <= JOINT_MAX_LEVEL);
     }
-    for (const { tenant, day } of days) {
-      const sk = seriesKey(tenant, e.action, day);
-      let s = this.series.get(sk);
+    for (const { tenant, day, key, group } of days) {
+      let s = this.series.get(key);
       if (!s) {
-        this.series.set(sk, (s = { tenant, action: e.action, day, minutes: new Map() }));
-        const group = this.seriesGroups.get(dayKey(day, tenant));
-        if (group) group.push(s);
-        else this.seriesGroups.set(dayKey(day, tenant), [s]);
+        this.series.set(key, (s = { tenant, action: e.action, day, minutes: new Map() }));
+        const list = this.seriesGroups.get(group);
+        if (list) list.push(s);
+        else this.seriesGroups.set(group, [s]);
       }
       bump(s.minutes, Math.floor((e.timestamp - day * DAY) / MINUTE), 1);
     }
   }
 
-  private bucket(tenant: Tenant, level: number, start: number): Pending {
-    const key = bucketKey(level, start, tenant);
+  private bucket({ tenant, level, start, key }: Slot): Pending {
     let p = this.buckets.get(key);
     if (!p) {
       p = { tenant, level, start, count: 0, fixed: level === 0 ? null : new Agg(), digest: [] };
@@ -390,10 +395,10 @@ const docBytes = (d: object) => JSON.stringify(d).length;
 const RUN_GAP = 16;
 
 /** The stretches of starts a batch's events touch, per level, in start order: what it may read. */
-function planRuns(events: EventDoc[]): Map<number, Run[]> {
+function planRuns(events: Batched[]): Map<number, Run[]> {
   const byLevel = new Map<number, Set<number>>();
-  for (const e of events) {
-    for (const { level, start } of eventTouches(e).slots) {
+  for (const { slots } of events) {
+    for (const { level, start } of slots) {
       let set = byLevel.get(level);
       if (!set) byLevel.set(level, (set = new Set()));
       set.add(start);
@@ -501,12 +506,10 @@ class BatchReads {
    * days it needs (estimated from this batch's densities), and the stored
    * documents it would be first to rewrite.
    */
-  cost(fold: Fold, e: EventDoc): number {
+  cost(fold: Fold, { slots, days }: Batched): number {
     let bytes = 0;
-    const { slots, days } = eventTouches(e);
     const pieces = new Set<string>();
-    for (const { tenant, level, start } of slots) {
-      const key = bucketKey(level, start, tenant);
+    for (const { level, start, key } of slots) {
       if (this.isRead(level, start)) {
         if (!fold.buckets.has(key)) bytes += this.stored.get(key) ?? 0;
       } else if (!pieces.has(`${level}:${start}`)) {
@@ -518,29 +521,23 @@ class BatchReads {
         if (last !== null) bytes += per * (Math.floor((last - s0) / levelSize(level)) + 2);
       }
     }
-    for (const { tenant, day } of days) {
-      if (!this.series.has(dayKey(day, tenant))) {
+    for (const { day, key, group } of days) {
+      if (!this.series.has(group)) {
         if (day * DAY <= this.newest * MINUTE) bytes += 2 * (this.dayBytes ?? STATS_LIMITS.assumedSlotBytes);
-      }
-      else if (!fold.series.has(seriesKey(tenant, e.action, day))) {
-        bytes += this.stored.get(seriesKey(tenant, e.action, day)) ?? 0;
-      }
+      } else if (!fold.series.has(key)) bytes += this.stored.get(key) ?? 0;
     }
     return bytes;
   }
 
   /** Reads what `e` needs and is not read yet; returns the bytes read, plus those its first rewrites will reread. */
-  async prepare(ctx: MutationCtx, fold: Fold, e: EventDoc): Promise<number> {
+  async prepare(ctx: MutationCtx, fold: Fold, { slots, days }: Batched): Promise<number> {
     let bytes = 0;
-    const { slots, days } = eventTouches(e);
-    for (const { tenant, level, start } of slots) {
+    for (const { level, start, key } of slots) {
       if (!this.isRead(level, start)) bytes += await this.readPiece(ctx, level, start);
-      const key = bucketKey(level, start, tenant);
       if (!fold.buckets.has(key)) bytes += this.stored.get(key) ?? 0;
     }
-    for (const { tenant, day } of days) {
-      if (!this.series.has(dayKey(day, tenant))) bytes += await this.readDay(ctx, day, tenant);
-      const key = seriesKey(tenant, e.action, day);
+    for (const { tenant, day, key, group } of days) {
+      if (!this.series.has(group)) bytes += await this.readDay(ctx, day, tenant, group);
       if (!fold.series.has(key)) bytes += this.stored.get(key) ?? 0;
     }
     return bytes;
@@ -589,9 +586,9 @@ class BatchReads {
   }
 
   /** One (day, scope) of series: every action's, one range. */
-  private async readDay(ctx: MutationCtx, day: number, tenant: Tenant): Promise<number> {
+  private async readDay(ctx: MutationCtx, day: number, tenant: Tenant, group: string): Promise<number> {
     if (day * DAY > this.newest * MINUTE) {
-      this.series.set(dayKey(day, tenant), []);
+      this.series.set(group, []);
       return 0;
     }
     const docs = await ctx.db
@@ -605,7 +602,7 @@ class BatchReads {
       bytes += n;
       this.stored.set(seriesKey(d.tenant, d.action, d.day), n);
     }
-    this.series.set(dayKey(day, tenant), docs);
+    this.series.set(group, docs);
     this.dayBytes = Math.max(bytes, this.dayBytes ?? 0);
     return bytes;
   }
@@ -776,7 +773,7 @@ export async function rollupBatch(
   const touchedLimit = Math.max(50, Math.floor(STATS_LIMITS.batchTouched * scale));
   const queryLimit = Math.max(40, Math.floor(STATS_LIMITS.batchQueries * scale));
 
-  const events: EventDoc[] = [];
+  const events: Batched[] = [];
   // Buckets and series the events touch: each one written once.
   const touched = new Set<string>();
   let spent = 0;
@@ -784,31 +781,30 @@ export async function rollupBatch(
   for await (const e of ctx.db
     .query("events")
     .withIndex("by_creation_time", (q) => (through === null ? q.lte("_creationTime", upper) : q.gt("_creationTime", through).lte("_creationTime", upper)))) {
-    const last = events.at(-1)?._creationTime;
+    const last = events.at(-1)?.e._creationTime;
     if ((events.length >= eventLimit || spent >= eventBytes || touched.size >= touchedLimit) && e._creationTime !== last) {
       more = true;
       break;
     }
-    events.push(e);
+    const b = batched(e);
+    events.push(b);
     spent += docBytes(e);
-    const { slots, days } = eventTouches(e);
-    for (const { tenant, level, start } of slots) touched.add(bucketKey(level, start, tenant));
-    for (const { tenant, day } of days) touched.add(seriesKey(tenant, e.action, day));
+    for (const { key } of [...b.slots, ...b.days]) touched.add(key);
   }
   const eventsRead = spent;
 
   const fold = new Fold();
   const reads = new BatchReads(planRuns(events), await newestFoldedMinute(ctx));
   let n = 0;
-  for (const e of events) {
-    if (n > 0 && e._creationTime !== events[n - 1]._creationTime) {
-      if (reads.queries >= queryLimit || spent + reads.cost(fold, e) > room) {
+  for (const b of events) {
+    if (n > 0 && b.e._creationTime !== events[n - 1].e._creationTime) {
+      if (reads.queries >= queryLimit || spent + reads.cost(fold, b) > room) {
         more = true;
         break;
       }
     }
-    spent += await reads.prepare(ctx, fold, e);
-    fold.add(e);
+    spent += await reads.prepare(ctx, fold, b);
+    fold.add(b);
     n++;
   }
 
@@ -820,7 +816,7 @@ export async function rollupBatch(
     // Measured when the runtime says; else as counted.
     bucketBytes = read0 !== null && read1 !== null ? Math.max(0, read1 - read0 - eventsRead) : spent - eventsRead;
   }
-  const newThrough = n > 0 ? events[n - 1]._creationTime : through;
+  const newThrough = n > 0 ? events[n - 1].e._creationTime : through;
   const fields = {
     folded: (cursor?.folded ?? 0) + n,
     batches: (cursor?.batches ?? 0) + (n > 0 ? 1 : 0),
