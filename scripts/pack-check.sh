@@ -9,7 +9,7 @@
 #   4. imports the package's entry points in plain Node (ESM resolution of dist/)
 #   5. writes a tiny app (convex.config.ts with app.use(auditLog), schema, one mutation that
 #      logs an event with a PII field, one query that reads it back with queryByResource)
-#   6. generates convex/_generated with the offline codegen (../shared/tools/convex-codegen)
+#   6. generates convex/_generated with the offline codegen (scripts/convex-codegen)
 #   7. typechecks the app with tsc against the installed package's types
 #   8. runs a vitest test that uses `convex-audit-log/test` (src/test.ts, with
 #      import.meta.glob, resolved inside node_modules) and asserts the redacted event
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-codegen=${CONVEX_CODEGEN:-$repo/../shared/tools/convex-codegen/codegen}
+codegen=${CONVEX_CODEGEN:-$repo/scripts/convex-codegen/codegen}
 step=0
 say() { step=$((step + 1)); printf '\n== pack-check %d: %s\n' "$step" "$*"; }
 fail() { printf '\npack-check FAILED: %s\n' "$*" >&2; exit 1; }
@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 case "$work" in "$repo"/*) fail "scratch dir $work is inside the repo" ;; esac
-[[ -x "$codegen" ]] || fail "offline codegen tool not found at $codegen (set CONVEX_CODEGEN, or put shared/ beside the repo)"
+[[ -x "$codegen" ]] || fail "offline codegen tool not found at $codegen (it is part of the repo; CONVEX_CODEGEN overrides it)"
 
 cd "$repo"
 version_of() { node -e 'const p=require("./package.json");const n=process.argv[1];const v=(p.devDependencies||{})[n]??(p.dependencies||{})[n]??(p.peerDependencies||{})[n];if(!v){console.error("no version for "+n+" in package.json");process.exit(1)}console.log(v)' "$1"; }
