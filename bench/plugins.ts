@@ -5,7 +5,7 @@
  * so it must stay last; a group that writes events must add them to the model.
  */
 import type { Model } from "./model.js";
-import type { Workload } from "./data.js";
+import type { Workload } from "../dev/workload.js";
 import type { Runtime } from "./runtime.js";
 
 export type Ctx = Parameters<Parameters<Runtime["run"]>[0]>[0];

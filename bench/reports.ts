@@ -6,7 +6,7 @@
  * in order, cell by cell, with the model.
  */
 import { AuditLog } from "../src/client/index.js";
-import { ACTIONS, RESOURCE_TYPES, type Row, type Workload } from "./data.js";
+import { ACTIONS, RESOURCE_TYPES, type Row, type Workload } from "../dev/workload.js";
 import type { BenchEnv, Cost, ScenarioGroup } from "./plugins.js";
 import { auditLogApi } from "./runtime.js";
 import { parseCsv } from "../test/support/csv.js";

@@ -20,7 +20,7 @@ import { AuditLog } from "../src/client/index.js";
 import { diffValues } from "../src/shared/diff.js";
 import type { AuditEvent, EventInput } from "../src/shared/validators.js";
 import { changePair, runCpuBench, type CpuResult } from "./cpu.js";
-import { ACTIONS, DAY, generate, RESOURCE_TYPES, resourceId, SEVERITY_NAMES, TIE_ACTOR, toInput, type Row } from "./data.js";
+import { ACTIONS, DAY, generate, RESOURCE_TYPES, resourceId, SEVERITY_NAMES, TIE_ACTOR, toInput, type Row } from "../dev/workload.js";
 import { Model } from "./model.js";
 import { auditLogApi, createRuntime, fastIndexStats, type Runtime } from "./runtime.js";
 import { PLUGINS } from "./plugins.js";

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ComponentApi } from "../src/component/_generated/component.js";
 import componentSchema from "../src/component/schema.js";
-import { accelerate, type FastIndexStats } from "./fastIndex.js";
+import { accelerate, type FastIndexStats } from "../dev/fastIndex.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -11,7 +11,7 @@ import { convexTest } from "convex-test";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { expect, test } from "vitest";
-import { accelerate, CHECKED_CONVEX_TEST_VERSION } from "../bench/fastIndex.js";
+import { accelerate, CHECKED_CONVEX_TEST_VERSION } from "../dev/fastIndex.js";
 
 const schema = defineSchema({
   items: defineTable({ a: v.string(), b: v.optional(v.number()), c: v.object({ d: v.string() }), n: v.number() })

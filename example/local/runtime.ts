@@ -17,7 +17,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import componentSchema from "../../src/component/schema.js";
 import schema from "../convex/schema.js";
-import { accelerate } from "../../bench/fastIndex.js";
+import { accelerate } from "../../dev/fastIndex.js";
 import { components } from "../convex/_generated/api.js";
 import { LOCAL_ISSUER, type DemoIdentity } from "./token.js";
 
