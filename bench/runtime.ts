@@ -42,7 +42,7 @@ export function componentModules(): Record<string, () => Promise<unknown>> {
 
 export type RuntimeOptions = {
   /**
-   * Serve index ranges from sorted arrays (fastIndex.ts) instead of
+   * Serve index ranges from sorted arrays (dev/fastIndex.ts) instead of
    * convex-test's scan-and-sort of the whole table. Same documents, same
    * order, so the same counts; on unless the bench is run with --exact-runtime.
    */

@@ -1,5 +1,9 @@
 /**
- * A bench-only accelerator for convex-test's in-memory database.
+ * An accelerator for convex-test's in-memory database, for the repo's own
+ * tools (not part of the package): the bench (bench/runtime.ts), the demo's
+ * local runtime (example/local/runtime.ts, and through it `npm run demo`,
+ * `npm run bench:dashboard` and the browser tests), and
+ * test/benchFastIndex.test.ts, which checks it against convex-test.
  *
  * convex-test's `DatabaseFake` answers every index range by walking
  * `Object.keys` of every document of every table, keeping the ones in range
@@ -287,8 +291,8 @@ function databasesOf(t: { finishInProgressScheduledFunctions: () => Promise<unkn
 
 /**
  * Patches the databases of convex-test runtime `t`. Returns the counters, or
- * null when this convex-test is not the version the patch mirrors (the bench
- * then runs on the original code).
+ * null when this convex-test is not the version the patch mirrors (the
+ * caller then runs on convex-test's own code, only slower).
  */
 export function accelerate(
   t: { finishInProgressScheduledFunctions: () => Promise<unknown> },

@@ -1,8 +1,8 @@
 // @vitest-environment node
 /**
- * The bench's fast index (bench/fastIndex.ts) must hand convex-test exactly
- * the documents, in exactly the order, its own code would: the bench's
- * figures are counted from them. Here it runs in verify mode, which runs
+ * The fast index (dev/fastIndex.ts) must hand convex-test exactly the
+ * documents, in exactly the order, its own code would: the bench's figures
+ * and the demo runtime's read counts are counted from them. Here it runs in verify mode, which runs
  * convex-test's original code beside every fast answer and throws on the
  * first difference, under random writes, index ranges, orders, limits and
  * cursors carried across commits.
