@@ -3,7 +3,7 @@
  * filter and sort over every seeded row, written independently of the
  * component's index and cursor logic so a shared mistake is unlikely.
  */
-import type { Row } from "./data.js";
+import type { Row } from "../dev/workload.js";
 
 export type Window = { fromTimestamp?: number; toTimestamp?: number };
 

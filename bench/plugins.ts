@@ -1,12 +1,12 @@
 /**
- * Scenario groups that live in their own files (one per capability), run
- * after the core read scenarios and before the write scenarios (which add
- * events the model does not hold), in this order. Retention deletes events,
- * so it must stay last; a group that writes events must add them to the model.
+ * The bench's scenario groups, one module each, and what the driver
+ * (run.ts) hands every group. They run in the order of `SCENARIO_GROUPS`,
+ * which `--only` selects from by name.
  */
 import type { Model } from "./model.js";
-import type { Workload } from "./data.js";
+import type { Workload } from "../dev/workload.js";
 import type { Runtime } from "./runtime.js";
+import type { Targets } from "./targets.js";
 
 export type Ctx = Parameters<Parameters<Runtime["run"]>[0]>[0];
 export type Cost = {
@@ -21,7 +21,11 @@ export type Target = { text: string; met: (s: Cost & { rows: number }) => boolea
 export type BenchEnv = {
   t: Runtime;
   w: Workload;
+  /** The workload's `--seed`. */
+  seed: number;
   model: Model;
+  /** Chosen once after seeding (targets.ts), so every group sees the same. */
+  targets: Targets;
   pageSize: number;
   /** Runs `fn` in its own transaction and returns its result with what it alone cost. */
   measure: <T>(fn: (ctx: Ctx) => Promise<T>) => Promise<{ result: T; cost: Cost }>;
@@ -31,9 +35,23 @@ export type BenchEnv = {
 
 export type ScenarioGroup = { name: string; run: (env: BenchEnv) => Promise<void> };
 
+import { queryScenarios, writeScenarios } from "./core.js";
 import { searchScenarios } from "./search.js";
 import { reportScenarios } from "./reports.js";
 import { statsScenarios } from "./stats.js";
 import { retentionScenarios } from "./retention.js";
 
-export const PLUGINS: ScenarioGroup[] = [searchScenarios, reportScenarios, statsScenarios, retentionScenarios];
+/**
+ * The reads run while the table holds exactly the model's rows. Retention
+ * deletes events, so it comes after every other read; the writes come last
+ * because they add events the model does not hold. A group that writes
+ * events before then must add them to the model.
+ */
+export const SCENARIO_GROUPS: ScenarioGroup[] = [
+  queryScenarios,
+  searchScenarios,
+  reportScenarios,
+  statsScenarios,
+  retentionScenarios,
+  writeScenarios,
+];

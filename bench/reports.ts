@@ -6,7 +6,7 @@
  * in order, cell by cell, with the model.
  */
 import { AuditLog } from "../src/client/index.js";
-import { ACTIONS, RESOURCE_TYPES, type Row, type Workload } from "./data.js";
+import { ACTIONS, RESOURCE_TYPES, type Row, type Workload } from "../dev/workload.js";
 import type { BenchEnv, Cost, ScenarioGroup } from "./plugins.js";
 import { auditLogApi } from "./runtime.js";
 import { parseCsv } from "../test/support/csv.js";
@@ -22,7 +22,7 @@ function newestFirst(rows: Row[], match: (r: Row, i: number) => boolean): number
   return hits.sort((a, b) => rows[b].timestamp - rows[a].timestamp || b - a);
 }
 
-/** What the model says each column holds (the bench's own reading of data.ts's toInput). */
+/** What the model says each column holds (the bench's own reading of dev/workload.ts's toInput). */
 function modelCell(w: Workload, rows: Row[], ids: string[], i: number, column: string): string | undefined {
   const r = rows[i];
   switch (column) {

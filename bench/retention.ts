@@ -16,7 +16,7 @@
  * rows deleted; the target is on the scan: deleted ≥ 0.9 × scan reads.
  */
 import { AuditLog, type CleanupBatchResult } from "../src/client/index.js";
-import { ACTIONS, DAY, SEVERITY_NAMES, type Row } from "./data.js";
+import { ACTIONS, DAY, SEVERITY_NAMES, type Row } from "../dev/workload.js";
 import type { BenchEnv, Cost, Ctx, ScenarioGroup, Target } from "./plugins.js";
 import { auditLogApi } from "./runtime.js";
 

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ComponentApi } from "../src/component/_generated/component.js";
 import componentSchema from "../src/component/schema.js";
-import { accelerate, type FastIndexStats } from "./fastIndex.js";
+import { accelerate, type FastIndexStats } from "../dev/fastIndex.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -42,7 +42,7 @@ export function componentModules(): Record<string, () => Promise<unknown>> {
 
 export type RuntimeOptions = {
   /**
-   * Serve index ranges from sorted arrays (fastIndex.ts) instead of
+   * Serve index ranges from sorted arrays (dev/fastIndex.ts) instead of
    * convex-test's scan-and-sort of the whole table. Same documents, same
    * order, so the same counts; on unless the bench is run with --exact-runtime.
    */

@@ -6,7 +6,7 @@
  */
 import { lookupAction } from "../src/shared/catalog.js";
 import type { SearchFilters, SearchPage } from "../src/shared/validators.js";
-import { ACTIONS, DAY, RESOURCE_TYPES, SEVERITY_NAMES, tagsOf, type Row, type Workload } from "./data.js";
+import { ACTIONS, DAY, RESOURCE_TYPES, SEVERITY_NAMES, tagsOf, type Row, type Workload } from "../dev/workload.js";
 import type { BenchEnv, Cost, ScenarioGroup } from "./plugins.js";
 import { auditLogApi } from "./runtime.js";
 

@@ -16,7 +16,7 @@
 import { lookupAction } from "../src/shared/catalog.js";
 import { type Anomaly, type AnomalyRule, type AuditStats } from "../src/shared/stats.js";
 import { CATEGORIES, SEVERITIES, STATUSES } from "../src/shared/validators.js";
-import { ACTIONS, DAY, SEVERITY_NAMES, toInput, type Row, type Workload } from "./data.js";
+import { ACTIONS, DAY, SEVERITY_NAMES, toInput, type Row, type Workload } from "../dev/workload.js";
 import type { BenchEnv, Cost, ScenarioGroup, Target } from "./plugins.js";
 import { modelAnomalies } from "../test/support/anomalyModel.js";
 import { auditLogApi } from "./runtime.js";

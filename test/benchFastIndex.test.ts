@@ -1,8 +1,8 @@
 // @vitest-environment node
 /**
- * The bench's fast index (bench/fastIndex.ts) must hand convex-test exactly
- * the documents, in exactly the order, its own code would: the bench's
- * figures are counted from them. Here it runs in verify mode, which runs
+ * The fast index (dev/fastIndex.ts) must hand convex-test exactly the
+ * documents, in exactly the order, its own code would: the bench's figures
+ * and the demo runtime's read counts are counted from them. Here it runs in verify mode, which runs
  * convex-test's original code beside every fast answer and throws on the
  * first difference, under random writes, index ranges, orders, limits and
  * cursors carried across commits.
@@ -11,7 +11,7 @@ import { convexTest } from "convex-test";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { expect, test } from "vitest";
-import { accelerate, CHECKED_CONVEX_TEST_VERSION } from "../bench/fastIndex.js";
+import { accelerate, CHECKED_CONVEX_TEST_VERSION } from "../dev/fastIndex.js";
 
 const schema = defineSchema({
   items: defineTable({ a: v.string(), b: v.optional(v.number()), c: v.object({ d: v.string() }), n: v.number() })

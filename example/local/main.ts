@@ -5,7 +5,7 @@
  *
  *   tsx example/local/main.ts [--port 3210] [--host 127.0.0.1] [--events N] [--no-build] [--no-demo] [--exact-runtime] [--quiet]
  *
- * `--events N` adds N synthetic events (the bench's workload) through the
+ * `--events N` adds N synthetic events (dev/workload.ts, as the bench seeds) through the
  * component's logBulk; `--no-build` serves the existing example/app/dist;
  * `--exact-runtime` runs queries on convex-test's own (slow) index code.
  */

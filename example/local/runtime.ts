@@ -17,7 +17,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import componentSchema from "../../src/component/schema.js";
 import schema from "../convex/schema.js";
-import { accelerate } from "../../bench/fastIndex.js";
+import { accelerate } from "../../dev/fastIndex.js";
 import { components } from "../convex/_generated/api.js";
 import { LOCAL_ISSUER, type DemoIdentity } from "./token.js";
 
@@ -112,7 +112,7 @@ export function decodeArgs(wire: unknown): Record<string, unknown> {
 
 export type LocalConvexOptions = {
   /**
-   * Answer index ranges from sorted arrays (bench/fastIndex.ts) rather than
+   * Answer index ranges from sorted arrays (dev/fastIndex.ts) rather than
    * convex-test's scan and sort of every document: the same documents in the
    * same order, so the same results and read counts, but a query at 100,000
    * events takes milliseconds instead of seconds. Default true.

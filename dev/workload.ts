@@ -3,6 +3,11 @@
  * and `--seed` produces the same events, so figures from two runs (or two
  * branches) are comparable and a wrong row can be reproduced.
  *
+ * The bench seeds it and checks every answer against it (bench/run.ts and
+ * its scenario groups); the demo's local runtime seeds the same events for
+ * `npm run demo -- --events N` and `npm run bench:dashboard`
+ * (example/local/seed.ts), so a dashboard at scale shows the bench's data.
+ *
  * Events are kept as small numeric descriptors (`Row`): the full event input
  * is built only while it is being sent, so a million-event model stays small
  * next to the documents convex-test itself holds.

@@ -1,5 +1,9 @@
 /**
- * A bench-only accelerator for convex-test's in-memory database.
+ * An accelerator for convex-test's in-memory database, for the repo's own
+ * tools (not part of the package): the bench (bench/runtime.ts), the demo's
+ * local runtime (example/local/runtime.ts, and through it `npm run demo`,
+ * `npm run bench:dashboard` and the browser tests), and
+ * test/benchFastIndex.test.ts, which checks it against convex-test.
  *
  * convex-test's `DatabaseFake` answers every index range by walking
  * `Object.keys` of every document of every table, keeping the ones in range
@@ -287,8 +291,8 @@ function databasesOf(t: { finishInProgressScheduledFunctions: () => Promise<unkn
 
 /**
  * Patches the databases of convex-test runtime `t`. Returns the counters, or
- * null when this convex-test is not the version the patch mirrors (the bench
- * then runs on the original code).
+ * null when this convex-test is not the version the patch mirrors (the
+ * caller then runs on convex-test's own code, only slower).
  */
 export function accelerate(
   t: { finishInProgressScheduledFunctions: () => Promise<unknown> },
@@ -309,20 +313,22 @@ export function accelerate(
   return stats;
 }
 
-function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
-  const original = {
-    commit: db.commit,
-    rollbackWrites: db.rollbackWrites,
-    stashWrites: db.stashWrites,
-    restoreWrites: db.restoreWrites,
-    paginate: db.paginate,
-    _resolveQuerySource: db._resolveQuerySource,
-    _evaluateQuery: db._evaluateQuery,
-    _iterateDocs: db._iterateDocs,
-  };
-  let tables: Map<string, TableCache> | null = null;
+/**
+ * What the overrides of one database share. Each override below is a
+ * function of this state alone, so it can be read without the others.
+ */
+type Patch = {
+  stats: FastIndexStats;
+  verify: boolean;
+  /** convex-test's own methods: for fallbacks, for verify mode's reference answers, and for the calls that are only wrapped. */
+  original: Pick<
+    Fake,
+    "commit" | "rollbackWrites" | "stashWrites" | "restoreWrites" | "paginate" | "_resolveQuerySource" | "_evaluateQuery" | "_iterateDocs"
+  >;
+  /** Per table, its documents by id and its sorted indexes; null until first used (see `allTables`). */
+  tables: Map<string, TableCache> | null;
   /** Set by `paginate` for the `_resolveQuerySource` call it makes. */
-  let hint: { query: Query; resolved: Resolved } | null = null;
+  hint: { query: Query; resolved: Resolved } | null;
   /**
    * Ids of queries answered with lazy rows. convex-test keeps every query's
    * results for good; a loop that stops early (each cleanup batch's ranges)
@@ -330,273 +336,105 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
    * million events. Queries do not outlive their transaction, so they are
    * dropped when the outermost transaction ends.
    */
-  let openQueries: number[] = [];
-  // A mutation's snapshot query runs with the mutation's writes stashed:
-  // its end is not the outer transaction's.
-  let stashed = 0;
-  const dropQueries = (self: Fake) => {
-    if (stashed > 0) return;
-    const results = (self as unknown as { _queryResults: Record<number, unknown> })._queryResults;
-    for (const id of openQueries) delete results[id];
-    openQueries = [];
-  };
-  /** While set (verify mode's reference runs), every patched method is the original. */
-  let bypass = false;
-  const reference = <T>(fn: () => T): T => {
-    bypass = true;
-    try {
-      return fn();
-    } finally {
-      bypass = false;
-    }
-  };
-
-  const fallBack = (reason: string) => {
-    stats.fellBack[reason] = (stats.fellBack[reason] ?? 0) + 1;
-    return reason;
-  };
-
-  // Built on first use from one pass over the committed documents (in
-  // Object.keys order, which is the order convex-test iterates a table in),
-  // then kept current by `commit`.
-  const allTables = (self: Fake): Map<string, TableCache> => {
-    if (tables === null) {
-      tables = new Map();
-      for (const id of Object.keys(self._documents)) {
-        const name = tableNameFromId(id);
-        if (name !== null) tableOf(name).byId.set(id, self._documents[id]);
-      }
-    }
-    return tables;
-  };
-  const tableOf = (name: string): TableCache => {
-    let tc = tables!.get(name);
-    if (!tc) tables!.set(name, (tc = { byId: new Map(), indexes: new Map() }));
-    return tc;
-  };
-
-  const indexOf = (tc: TableCache, key: string, fields: string[]): IndexCache => {
-    let ic = tc.indexes.get(key);
-    if (!ic) {
-      const compare = comparator(fields);
-      ic = { fields, compare, docs: sortByIndex([...tc.byId.values()], fields), dirty: new Set(), distinctCreationTimes: false };
-      tc.indexes.set(key, ic);
-      stats.builds += 1;
-      checkCreationTimes(ic, key);
-    } else if (ic.dirty.size > 0) {
-      // Linear in the table plus the written documents' sort, which is
-      // never more than a rebuild (a cleanup's deletes add nothing to sort).
-      const dirty = ic.dirty;
-      const kept = ic.docs.filter((d) => !dirty.has(d._id));
-      const added: Doc[] = [];
-      for (const id of dirty) {
-        const doc = tc.byId.get(id);
-        if (doc !== undefined) added.push(doc);
-      }
-      ic.docs = merge(kept, sortByIndex(added, ic.fields), ic.compare);
-      stats.merges += 1;
-      ic.dirty = new Set();
-      checkCreationTimes(ic, key);
-    }
-    return ic;
-  };
-  const checkCreationTimes = (ic: IndexCache, key: string) => {
-    if (key !== "by_creation_time") return;
-    ic.distinctCreationTimes = ic.docs.every((d, i) => i === 0 || ic.docs[i - 1]._creationTime !== d._creationTime);
-  };
-
-  const pendingIds = (self: Fake, table: string): Set<string> => {
-    const ids = new Set<string>();
-    for (const level of self._writes) for (const id in level) if (tableNameFromId(id) === table) ids.add(id);
-    return ids;
-  };
-
-  /** The query as a slice [lo, hi) of a sorted array, or why it cannot be one. */
-  const resolve = (self: Fake, query: Query): Range | string => {
-    const source = query.source;
-    if (query.operators.some((op) => !("limit" in op))) return fallBack("filter");
-    const limitOp = query.operators.filter((op) => "limit" in op)[0] as { limit: number } | undefined;
-    const limit = limitOp?.limit ?? null;
-    const order: Order = source.order ?? "asc";
-    let table: string;
-    let key: string;
-    let fields: string[];
-    let sortFields: string[];
-    let range: RangeExpr[] = [];
-    if (source.type === "IndexRange") {
-      const [tableName, indexName] = source.indexName.split(".");
-      table = tableName;
-      key = indexName;
-      if (indexName === "by_creation_time") fields = ["_creationTime", "_id"];
-      else if (indexName === "by_id") fields = ["_id"];
-      else {
-        const index = self._schema?.tables.get(tableName)?.indexes.find((i) => i.indexDescriptor === indexName);
-        if (index === undefined) return fallBack("unknownIndex");
-        fields = index.fields.concat(["_creationTime", "_id"]);
-      }
-      sortFields = fields;
-      range = source.range;
-      if (!validRange(range, fields)) return fallBack("rangeShape");
-    } else if (source.type === "FullTableScan") {
-      table = source.tableName;
-      key = "by_creation_time";
-      fields = ["_creationTime", "_id"];
-      sortFields = ["_creationTime"];
-    } else {
-      return fallBack("search");
-    }
-    const written = pendingIds(self, table);
-    const ic = indexOf(tableOf2(self, table), key, fields);
-    if (source.type === "FullTableScan" && !ic.distinctCreationTimes) return fallBack("creationTimeTie");
-
-    // Where a document stands against the range: -1 below, 0 in, 1 above.
-    // Index order is lexicographic over `fields` and the range is equalities
-    // on a prefix then bounds on the next field, so this is monotone along
-    // `docs` and the documents in range are one slice.
-    const checks = range.map((r) => ({ type: r.type, path: r.fieldPath.split("."), value: queryValue(r.value) }));
-    const side = (doc: Doc): number => {
-      for (const c of checks) {
-        const cmp = compareValues(fieldValue(c.path, doc), c.value);
-        switch (c.type) {
-          case "Eq":
-            if (cmp !== 0) return cmp < 0 ? -1 : 1;
-            break;
-          case "Gt":
-            if (cmp <= 0) return -1;
-            break;
-          case "Gte":
-            if (cmp < 0) return -1;
-            break;
-          case "Lt":
-            if (cmp >= 0) return 1;
-            break;
-          case "Lte":
-            if (cmp > 0) return 1;
-            break;
-        }
-      }
-      return 0;
-    };
-    const docs = ic.docs;
-    const lo = firstIndex(docs.length, (i) => side(docs[i]) >= 0);
-    const hi = firstIndex(docs.length, (i) => side(docs[i]) > 0, lo);
-    let pending: Range["pending"] = null;
-    if (written.size > 0) {
-      const mine: Doc[] = [];
-      for (const id of written) {
-        const doc = self.get(table, id);
-        if (doc !== null && side(doc) === 0) mine.push(doc);
-      }
-      pending = { ids: written, docs: mine.sort(ic.compare) };
-      stats.withPendingWrites += 1;
-    }
-    stats.served += 1;
-    return { docs, lo, hi, order, sortFields, limit, compare: ic.compare, pending };
-  };
-  const tableOf2 = (self: Fake, name: string) => {
-    allTables(self);
-    return tableOf(name);
-  };
-
+  openQueries: number[];
   /**
-   * The documents of the range in query order, one per call, starting at the
-   * first one for which `from` holds (`from` must be false then true along
-   * the order, like convex-test's cursor test). Reads only arrays that are
-   * never changed in place, so it can be read after later writes.
+   * Stashed write sets: a mutation's snapshot query runs with the
+   * mutation's writes stashed, and its end is not the outer transaction's.
    */
-  const rows = (r: Range, from?: (doc: Doc) => boolean): (() => Doc | undefined) => {
-    const n = r.hi - r.lo;
-    const asc = r.order === "asc";
-    const at = (i: number) => (asc ? r.docs[r.lo + i] : r.docs[r.hi - 1 - i]);
-    let i = from ? firstIndex(n, (k) => from(at(k))) : 0;
-    if (r.pending === null) return () => (i < n ? at(i++) : undefined);
-    const skip = r.pending.ids;
-    const mine = asc ? r.pending.docs : [...r.pending.docs].reverse();
-    let j = from ? firstIndex(mine.length, (k) => from(mine[k])) : 0;
-    const dir = asc ? 1 : -1;
-    return () => {
-      while (i < n && skip.has(at(i)._id)) i++;
-      const a = i < n ? at(i) : undefined;
-      const b = j < mine.length ? mine[j] : undefined;
-      if (b !== undefined && (a === undefined || dir * r.compare(b, a) < 0)) {
-        j++;
-        return b;
-      }
-      if (a !== undefined) i++;
-      return a;
-    };
-  };
-  const take = (r: Range, count = Infinity, from?: (doc: Doc) => boolean): Doc[] => {
-    const next = rows(r, from);
-    const out: Doc[] = [];
-    for (let doc; out.length < count && (doc = next()) !== undefined; ) out.push(doc);
-    return out;
-  };
-  const resolved = (r: Range, sortedDocs: Doc[]): Resolved => ({
-    sortedDocs,
-    filterFn: () => true,
-    limit: r.limit,
-    fieldPathsToSortBy: r.sortFields,
-    order: r.order,
-  });
+  stashed: number;
+  /** While set (verify mode's reference runs), every patched method is the original. */
+  bypass: boolean;
+};
 
-  const mismatch = (what: string, query: Query) => {
-    throw new Error(`fast index: ${what} differs from convex-test's for ${JSON.stringify(query.source)}`);
+function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
+  const p: Patch = {
+    stats,
+    verify,
+    original: {
+      commit: db.commit,
+      rollbackWrites: db.rollbackWrites,
+      stashWrites: db.stashWrites,
+      restoreWrites: db.restoreWrites,
+      paginate: db.paginate,
+      _resolveQuerySource: db._resolveQuerySource,
+      _evaluateQuery: db._evaluateQuery,
+      _iterateDocs: db._iterateDocs,
+    },
+    tables: null,
+    hint: null,
+    openQueries: [],
+    stashed: 0,
+    bypass: false,
   };
-  const sameDocs = (a: Doc[], b: Doc[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  db._resolveQuerySource = patchedResolveQuerySource(p);
+  db._evaluateQuery = patchedEvaluateQuery(p);
+  db.paginate = patchedPaginate(p);
+  db._iterateDocs = patchedIterateDocs(p);
+  db.stashWrites = patchedStashWrites(p);
+  db.restoreWrites = patchedRestoreWrites(p);
+  db.rollbackWrites = patchedRollbackWrites(p);
+  db.commit = patchedCommit(p);
+}
 
-  db._resolveQuerySource = function (this: Fake, query: Query): Resolved {
-    if (bypass) return original._resolveQuerySource.call(this, query);
-    if (hint !== null && hint.query === query) {
-      const h = hint.resolved;
-      hint = null;
+// ---- the overrides, one per convex-test method ----
+
+function patchedResolveQuerySource(p: Patch) {
+  return function (this: Fake, query: Query): Resolved {
+    if (p.bypass) return p.original._resolveQuerySource.call(this, query);
+    if (p.hint !== null && p.hint.query === query) {
+      const h = p.hint.resolved;
+      p.hint = null;
       return h;
     }
-    const r = resolve(this, query);
-    if (typeof r === "string") return original._resolveQuerySource.call(this, query);
+    const r = resolve(p, this, query);
+    if (typeof r === "string") return p.original._resolveQuerySource.call(this, query);
     const out = resolved(r, take(r));
-    if (verify) {
-      const o = reference(() => original._resolveQuerySource.call(this, query));
+    if (p.verify) {
+      const o = reference(p, () => p.original._resolveQuerySource.call(this, query));
       if (!sameDocs(o.sortedDocs, out.sortedDocs) || o.order !== out.order || o.limit !== out.limit ||
         JSON.stringify(o.fieldPathsToSortBy) !== JSON.stringify(out.fieldPathsToSortBy)) mismatch("source", query);
-      stats.verified += 1;
+      p.stats.verified += 1;
     }
     return out;
   };
+}
 
-  // What `startQuery` evaluates for `for await`, `.take()`, `.first()` and
-  // `.collect()`: with no filter, the first `limit` documents of the range.
-  // convex-test evaluates them all up front and `queryNext` shifts them off
-  // one by one; a loop that stops early (a cleanup batch, a search page)
-  // would still copy its whole range, so they are produced as `queryNext`
-  // asks (its only other question is whether `length` is 0).
-  db._evaluateQuery = function (this: Fake, query: Query): Doc[] {
-    if (bypass) return original._evaluateQuery.call(this, query);
-    const r = resolve(this, query);
-    if (typeof r === "string") return original._evaluateQuery.call(this, query);
+// What `startQuery` evaluates for `for await`, `.take()`, `.first()` and
+// `.collect()`: with no filter, the first `limit` documents of the range.
+// convex-test evaluates them all up front and `queryNext` shifts them off
+// one by one; a loop that stops early (a cleanup batch, a search page)
+// would still copy its whole range, so they are produced as `queryNext`
+// asks (its only other question is whether `length` is 0).
+function patchedEvaluateQuery(p: Patch) {
+  return function (this: Fake, query: Query): Doc[] {
+    if (p.bypass) return p.original._evaluateQuery.call(this, query);
+    const r = resolve(p, this, query);
+    if (typeof r === "string") return p.original._evaluateQuery.call(this, query);
     const limit = r.limit;
     const max = limit === null ? Infinity : Number.isInteger(limit) && limit >= 0 ? limit : undefined;
-    if (!verify && max !== undefined) {
-      openQueries.push((this as unknown as { _nextQueryId: number })._nextQueryId); // the id startQuery is about to give it
+    if (!p.verify && max !== undefined) {
+      p.openQueries.push((this as unknown as { _nextQueryId: number })._nextQueryId); // the id startQuery is about to give it
       return lazyRows(rows(r), max);
     }
     const out = max === undefined ? take(r).slice(0, limit!) : take(r, max);
-    if (verify) {
-      if (!sameDocs(reference(() => original._evaluateQuery.call(this, query)), out)) mismatch("query", query);
-      stats.verified += 1;
+    if (p.verify) {
+      if (!sameDocs(reference(p, () => p.original._evaluateQuery.call(this, query)), out)) mismatch("query", query);
+      p.stats.verified += 1;
     }
     return out;
   };
+}
 
-  // convex-test's `paginate` walks the range from its start to the cursor:
-  // hand it the range from the cursor on (found by binary search with its own
-  // comparison), and with no end cursor only one document past a full page,
-  // which is all it looks at (the extra one tells it whether the page is the
-  // last). Its loop then counts and returns exactly what it would have.
-  db.paginate = function (this: Fake, args: PaginateArgs): PageResult {
-    if (bypass) return original.paginate.call(this, args);
-    const r = resolve(this, args.query);
-    if (typeof r === "string") return original.paginate.call(this, args);
+// convex-test's `paginate` walks the range from its start to the cursor:
+// hand it the range from the cursor on (found by binary search with its own
+// comparison), and with no end cursor only one document past a full page,
+// which is all it looks at (the extra one tells it whether the page is the
+// last). Its loop then counts and returns exactly what it would have.
+function patchedPaginate(p: Patch) {
+  return function (this: Fake, args: PaginateArgs): PageResult {
+    if (p.bypass) return p.original.paginate.call(this, args);
+    const r = resolve(p, this, args.query);
+    if (typeof r === "string") return p.original.paginate.call(this, args);
     let sortedDocs: Doc[];
     try {
       const { cursor, endCursor, pageSize } = args;
@@ -608,34 +446,36 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
         const cursorFields = r.sortFields.includes("_id") ? r.sortFields : [...r.sortFields, "_id"];
         sortedDocs = take(r, count, (doc) => this._docIsAfterCursor(doc, keys, cursorFields, r.order) > 0);
       } else {
-        fallBack("cursorShape");
-        return original.paginate.call(this, args);
+        fallBack(p, "cursorShape");
+        return p.original.paginate.call(this, args);
       }
     } catch {
-      fallBack("cursorParse");
-      return original.paginate.call(this, args); // raises convex-test's own error, if any
+      fallBack(p, "cursorParse");
+      return p.original.paginate.call(this, args); // raises convex-test's own error, if any
     }
-    hint = { query: args.query, resolved: resolved(r, sortedDocs) };
+    p.hint = { query: args.query, resolved: resolved(r, sortedDocs) };
     let out: PageResult;
     try {
-      out = original.paginate.call(this, args);
+      out = p.original.paginate.call(this, args);
     } finally {
-      hint = null;
+      p.hint = null;
     }
-    if (verify) {
-      const o = reference(() => original.paginate.call(this, args));
+    if (p.verify) {
+      const o = reference(p, () => p.original.paginate.call(this, args));
       if (!sameDocs(o.page, out.page) || o.isDone !== out.isDone || o.continueCursor !== out.continueCursor ||
         o.splitCursor !== out.splitCursor || o.pageStatus !== out.pageStatus) mismatch("page", args.query);
-      stats.verified += 1;
+      p.stats.verified += 1;
     }
     return out;
   };
+}
 
-  // The fallbacks' table walk: the table's own ids (same order as
-  // Object.keys over all documents, filtered) instead of every document's.
-  db._iterateDocs = function (this: Fake, table: string, callback: (doc: Doc) => void): void {
-    if (bypass) return original._iterateDocs.call(this, table, callback);
-    const tc = allTables(this).get(table);
+// The fallbacks' table walk: the table's own ids (same order as
+// Object.keys over all documents, filtered) instead of every document's.
+function patchedIterateDocs(p: Patch) {
+  return function (this: Fake, table: string, callback: (doc: Doc) => void): void {
+    if (p.bypass) return p.original._iterateDocs.call(this, table, callback);
+    const tc = allTables(p, this).get(table);
     const ids = new Set<string>(tc ? tc.byId.keys() : []);
     for (const level of this._writes) {
       for (const id of Object.keys(level)) if (tableNameFromId(id) === table) ids.add(id);
@@ -645,45 +485,272 @@ function patch(db: Fake, stats: FastIndexStats, verify: boolean) {
       const doc = this.get(table, id);
       if (doc !== null) docs.push(doc);
     }
-    if (verify) {
+    if (p.verify) {
       const o: Doc[] = [];
-      original._iterateDocs.call(this, table, (d) => o.push(d));
+      p.original._iterateDocs.call(this, table, (d) => o.push(d));
       if (!sameDocs(o, docs)) throw new Error(`fast index: table walk of ${table} differs from convex-test's`);
-      stats.verified += 1;
+      p.stats.verified += 1;
     }
     for (const doc of docs) callback(doc);
   };
+}
 
-  db.stashWrites = function (this: Fake): unknown {
-    stashed += 1;
-    return original.stashWrites.call(this);
+function patchedStashWrites(p: Patch) {
+  return function (this: Fake): unknown {
+    p.stashed += 1;
+    return p.original.stashWrites.call(this);
   };
-  db.restoreWrites = function (this: Fake, writes: unknown): void {
-    stashed -= 1;
-    original.restoreWrites.call(this, writes);
-  };
+}
 
-  db.rollbackWrites = function (this: Fake): void {
-    original.rollbackWrites.call(this);
-    if (this._writes.length === 0) dropQueries(this);
+function patchedRestoreWrites(p: Patch) {
+  return function (this: Fake, writes: unknown): void {
+    p.stashed -= 1;
+    p.original.restoreWrites.call(this, writes);
   };
+}
 
-  db.commit = function (this: Fake, commitTs?: bigint | null): void {
+function patchedRollbackWrites(p: Patch) {
+  return function (this: Fake): void {
+    p.original.rollbackWrites.call(this);
+    if (this._writes.length === 0) dropQueries(p, this);
+  };
+}
+
+function patchedCommit(p: Patch) {
+  return function (this: Fake, commitTs?: bigint | null): void {
     const outermost = this._writes.length === 1;
     const writes = this._writes[this._writes.length - 1];
-    original.commit.call(this, commitTs);
-    if (outermost) dropQueries(this);
-    if (!outermost || tables === null || writes === undefined) return;
+    p.original.commit.call(this, commitTs);
+    if (outermost) dropQueries(p, this);
+    if (!outermost || p.tables === null || writes === undefined) return;
     for (const id of Object.keys(writes)) {
       const name = tableNameFromId(id);
       if (name === null) continue;
-      const tc = tableOf(name);
+      const tc = tableOf(p, name);
       const doc = this._documents[id];
       if (doc === undefined) tc.byId.delete(id);
       else tc.byId.set(id, doc);
       for (const ic of tc.indexes.values()) ic.dirty.add(id);
     }
   };
+}
+
+// ---- what the overrides share ----
+
+function dropQueries(p: Patch, self: Fake) {
+  if (p.stashed > 0) return;
+  const results = (self as unknown as { _queryResults: Record<number, unknown> })._queryResults;
+  for (const id of p.openQueries) delete results[id];
+  p.openQueries = [];
+}
+
+function reference<T>(p: Patch, fn: () => T): T {
+  p.bypass = true;
+  try {
+    return fn();
+  } finally {
+    p.bypass = false;
+  }
+}
+
+function fallBack(p: Patch, reason: string) {
+  p.stats.fellBack[reason] = (p.stats.fellBack[reason] ?? 0) + 1;
+  return reason;
+}
+
+// Built on first use from one pass over the committed documents (in
+// Object.keys order, which is the order convex-test iterates a table in),
+// then kept current by `commit`.
+function allTables(p: Patch, self: Fake): Map<string, TableCache> {
+  if (p.tables === null) {
+    p.tables = new Map();
+    for (const id of Object.keys(self._documents)) {
+      const name = tableNameFromId(id);
+      if (name !== null) tableOf(p, name).byId.set(id, self._documents[id]);
+    }
+  }
+  return p.tables;
+}
+
+function tableOf(p: Patch, name: string): TableCache {
+  let tc = p.tables!.get(name);
+  if (!tc) p.tables!.set(name, (tc = { byId: new Map(), indexes: new Map() }));
+  return tc;
+}
+
+function indexOf(p: Patch, tc: TableCache, key: string, fields: string[]): IndexCache {
+  let ic = tc.indexes.get(key);
+  if (!ic) {
+    const compare = comparator(fields);
+    ic = { fields, compare, docs: sortByIndex([...tc.byId.values()], fields), dirty: new Set(), distinctCreationTimes: false };
+    tc.indexes.set(key, ic);
+    p.stats.builds += 1;
+    checkCreationTimes(ic, key);
+  } else if (ic.dirty.size > 0) {
+    // Linear in the table plus the written documents' sort, which is
+    // never more than a rebuild (a cleanup's deletes add nothing to sort).
+    const dirty = ic.dirty;
+    const kept = ic.docs.filter((d) => !dirty.has(d._id));
+    const added: Doc[] = [];
+    for (const id of dirty) {
+      const doc = tc.byId.get(id);
+      if (doc !== undefined) added.push(doc);
+    }
+    ic.docs = merge(kept, sortByIndex(added, ic.fields), ic.compare);
+    p.stats.merges += 1;
+    ic.dirty = new Set();
+    checkCreationTimes(ic, key);
+  }
+  return ic;
+}
+
+function checkCreationTimes(ic: IndexCache, key: string) {
+  if (key !== "by_creation_time") return;
+  ic.distinctCreationTimes = ic.docs.every((d, i) => i === 0 || ic.docs[i - 1]._creationTime !== d._creationTime);
+}
+
+function pendingIds(self: Fake, table: string): Set<string> {
+  const ids = new Set<string>();
+  for (const level of self._writes) for (const id in level) if (tableNameFromId(id) === table) ids.add(id);
+  return ids;
+}
+
+/** The query as a slice [lo, hi) of a sorted array, or why it cannot be one. */
+function resolve(p: Patch, self: Fake, query: Query): Range | string {
+  const source = query.source;
+  if (query.operators.some((op) => !("limit" in op))) return fallBack(p, "filter");
+  const limitOp = query.operators.filter((op) => "limit" in op)[0] as { limit: number } | undefined;
+  const limit = limitOp?.limit ?? null;
+  const order: Order = source.order ?? "asc";
+  let table: string;
+  let key: string;
+  let fields: string[];
+  let sortFields: string[];
+  let range: RangeExpr[] = [];
+  if (source.type === "IndexRange") {
+    const [tableName, indexName] = source.indexName.split(".");
+    table = tableName;
+    key = indexName;
+    if (indexName === "by_creation_time") fields = ["_creationTime", "_id"];
+    else if (indexName === "by_id") fields = ["_id"];
+    else {
+      const index = self._schema?.tables.get(tableName)?.indexes.find((i) => i.indexDescriptor === indexName);
+      if (index === undefined) return fallBack(p, "unknownIndex");
+      fields = index.fields.concat(["_creationTime", "_id"]);
+    }
+    sortFields = fields;
+    range = source.range;
+    if (!validRange(range, fields)) return fallBack(p, "rangeShape");
+  } else if (source.type === "FullTableScan") {
+    table = source.tableName;
+    key = "by_creation_time";
+    fields = ["_creationTime", "_id"];
+    sortFields = ["_creationTime"];
+  } else {
+    return fallBack(p, "search");
+  }
+  const written = pendingIds(self, table);
+  allTables(p, self);
+  const ic = indexOf(p, tableOf(p, table), key, fields);
+  if (source.type === "FullTableScan" && !ic.distinctCreationTimes) return fallBack(p, "creationTimeTie");
+
+  // Where a document stands against the range: -1 below, 0 in, 1 above.
+  // Index order is lexicographic over `fields` and the range is equalities
+  // on a prefix then bounds on the next field, so this is monotone along
+  // `docs` and the documents in range are one slice.
+  const checks = range.map((r) => ({ type: r.type, path: r.fieldPath.split("."), value: queryValue(r.value) }));
+  const side = (doc: Doc): number => {
+    for (const c of checks) {
+      const cmp = compareValues(fieldValue(c.path, doc), c.value);
+      switch (c.type) {
+        case "Eq":
+          if (cmp !== 0) return cmp < 0 ? -1 : 1;
+          break;
+        case "Gt":
+          if (cmp <= 0) return -1;
+          break;
+        case "Gte":
+          if (cmp < 0) return -1;
+          break;
+        case "Lt":
+          if (cmp >= 0) return 1;
+          break;
+        case "Lte":
+          if (cmp > 0) return 1;
+          break;
+      }
+    }
+    return 0;
+  };
+  const docs = ic.docs;
+  const lo = firstIndex(docs.length, (i) => side(docs[i]) >= 0);
+  const hi = firstIndex(docs.length, (i) => side(docs[i]) > 0, lo);
+  let pending: Range["pending"] = null;
+  if (written.size > 0) {
+    const mine: Doc[] = [];
+    for (const id of written) {
+      const doc = self.get(table, id);
+      if (doc !== null && side(doc) === 0) mine.push(doc);
+    }
+    pending = { ids: written, docs: mine.sort(ic.compare) };
+    p.stats.withPendingWrites += 1;
+  }
+  p.stats.served += 1;
+  return { docs, lo, hi, order, sortFields, limit, compare: ic.compare, pending };
+}
+
+/**
+ * The documents of the range in query order, one per call, starting at the
+ * first one for which `from` holds (`from` must be false then true along
+ * the order, like convex-test's cursor test). Reads only arrays that are
+ * never changed in place, so it can be read after later writes.
+ */
+function rows(r: Range, from?: (doc: Doc) => boolean): () => Doc | undefined {
+  const n = r.hi - r.lo;
+  const asc = r.order === "asc";
+  const at = (i: number) => (asc ? r.docs[r.lo + i] : r.docs[r.hi - 1 - i]);
+  let i = from ? firstIndex(n, (k) => from(at(k))) : 0;
+  if (r.pending === null) return () => (i < n ? at(i++) : undefined);
+  const skip = r.pending.ids;
+  const mine = asc ? r.pending.docs : [...r.pending.docs].reverse();
+  let j = from ? firstIndex(mine.length, (k) => from(mine[k])) : 0;
+  const dir = asc ? 1 : -1;
+  return () => {
+    while (i < n && skip.has(at(i)._id)) i++;
+    const a = i < n ? at(i) : undefined;
+    const b = j < mine.length ? mine[j] : undefined;
+    if (b !== undefined && (a === undefined || dir * r.compare(b, a) < 0)) {
+      j++;
+      return b;
+    }
+    if (a !== undefined) i++;
+    return a;
+  };
+}
+
+function take(r: Range, count = Infinity, from?: (doc: Doc) => boolean): Doc[] {
+  const next = rows(r, from);
+  const out: Doc[] = [];
+  for (let doc; out.length < count && (doc = next()) !== undefined; ) out.push(doc);
+  return out;
+}
+
+function resolved(r: Range, sortedDocs: Doc[]): Resolved {
+  return {
+    sortedDocs,
+    filterFn: () => true,
+    limit: r.limit,
+    fieldPathsToSortBy: r.sortFields,
+    order: r.order,
+  };
+}
+
+function mismatch(what: string, query: Query): never {
+  throw new Error(`fast index: ${what} differs from convex-test's for ${JSON.stringify(query.source)}`);
+}
+
+function sameDocs(a: Doc[], b: Doc[]) {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** What `queryNext` reads of a query's results (`length === 0`, `shift()`), produced on demand. */
