@@ -5,7 +5,7 @@
  * no index covers also the worst page's reads against the scan budget.
  */
 import { lookupAction } from "../src/shared/catalog.js";
-import type { SearchFilters, SearchPage } from "../src/shared/validators.js";
+import type { SearchFilters, SearchPage } from "../src/shared/filters.js";
 import { ACTIONS, DAY, RESOURCE_TYPES, SEVERITY_NAMES, tagsOf, type Row, type Workload } from "../dev/workload.js";
 import type { BenchEnv, Cost, ScenarioGroup } from "./plugins.js";
 import { auditLogApi } from "./runtime.js";

@@ -13,8 +13,13 @@ describe("action catalog", () => {
       "RECORD_DELETED", "RECORD_VIEWED", "RECORD_EXPORTED", "SETTINGS_CHANGED",
       "API_KEY_CREATED", "API_KEY_REVOKED", "UNAUTHORIZED_ACCESS", "SUSPICIOUS_ACTIVITY", "RATE_LIMIT_EXCEEDED",
     ];
-    expect(Object.keys(AuditActions).sort()).toEqual([...seedNames].sort());
-    for (const name of seedNames) {
+    // And what the package logs itself (reports, exports, retention), in the same catalog.
+    const packageNames = [
+      "AUDIT_REPORT_GENERATED", "AUDIT_EXPORT_STARTED", "AUDIT_EXPORT_FAILED", "AUDIT_EXPORT_CANCELED",
+      "AUDIT_RETENTION_RUN", "AUDIT_RETENTION_POLICY_SET", "AUDIT_HOLD_PLACED", "AUDIT_HOLD_RELEASED",
+    ];
+    expect(Object.keys(AuditActions).sort()).toEqual([...seedNames, ...packageNames].sort());
+    for (const name of [...seedNames, ...packageNames]) {
       const action = AuditActions[name as keyof typeof AuditActions];
       expect(BUILTIN_ACTIONS[action]).toBeDefined();
     }

@@ -20,22 +20,8 @@ import * as stats from "./stats.js";
 import type { Anomaly, AuditStats } from "../shared/stats.js";
 import * as reports from "./reports.js";
 import type { Report, ReportExport } from "../shared/report.js";
-import {
-  LIMITS,
-  type ActorType,
-  type AuditEvent,
-  type Category,
-  type EventInput,
-  type EventPage,
-  type LogOptions,
-  type PiiField,
-  type RedactionMode,
-  type RequestContext,
-  type SearchFilters,
-  type SearchPage,
-  type Severity,
-  type Status,
-} from "../shared/validators.js";
+import { LIMITS, type ActorType, type AuditEvent, type Category, type EventInput, type EventPage, type LogOptions, type PiiField, type RedactionMode, type RequestContext, type Severity, type Status } from "../shared/validators.js";
+import { type SearchFilters, type SearchPage } from "../shared/filters.js";
 
 /** Contexts this client accepts: anything that can run the component's functions. */
 // Typed by the action signatures, the narrowest: query and mutation contexts satisfy them too.

@@ -30,17 +30,8 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { auditError } from "../shared/errors.js";
-import {
-  vEvent,
-  vEventPage,
-  vSearchFilters,
-  vSearchPage,
-  vSeverity,
-  type AuditEvent,
-  type EventPage,
-  type SearchFilters,
-  type SearchPage,
-} from "../shared/validators.js";
+import { vEvent, vEventPage, vSeverity, type AuditEvent, type EventPage } from "../shared/validators.js";
+import { vSearchFilters, vSearchPage, type SearchFilters, type SearchPage } from "../shared/filters.js";
 import { vAnomaly, vAnomalyRule, vStats, type Anomaly, type AuditStats } from "../shared/stats.js";
 import {
   vExportArgs,

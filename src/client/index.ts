@@ -25,11 +25,10 @@ export type {
   EventPage,
   RedactionMode,
   RequestContext,
-  SearchFilters,
-  SearchPage,
   Severity,
   Status,
 } from "../shared/validators.js";
+export type { SearchFilters, SearchPage } from "../shared/filters.js";
 export type { ComponentApi };
 
 export * from "./auditLog.js";

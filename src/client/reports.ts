@@ -6,7 +6,8 @@ import type { GenericActionCtx, GenericDataModel } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { auditError } from "../shared/errors.js";
 import type { GroupField, Report, ReportExport, ReportField } from "../shared/report.js";
-import type { EventInput, LogOptions, SearchFilters } from "../shared/validators.js";
+import type { EventInput, LogOptions } from "../shared/validators.js";
+import type { SearchFilters } from "../shared/filters.js";
 
 type RunQueryCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery">;
 type RunMutationCtx = Pick<GenericActionCtx<GenericDataModel>, "runMutation">;

@@ -1,18 +1,15 @@
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
-import schema from "./schema.js";
+import { initConvexTest, type T } from "./setup.test.js";
 import { detectAnomaliesHandler } from "./anomalies.js";
-import { rollupBatch } from "./stats.js";
+import { rollupBatch } from "./rollup.js";
 import { MINUTE, type AnomalyRule } from "../shared/stats.js";
 import { modelAnomalies as model } from "../../test/support/anomalyModel.js";
 import { expectCode } from "../../test/support/errors.js";
 
-const modules = import.meta.glob("./**/*.ts");
-type T = ReturnType<typeof convexTest>;
-const init = (): T => convexTest({ schema, modules, transactionLimits: true });
+const init = (): T => initConvexTest();
 
 const NOW = Date.UTC(2025, 5, 10, 12, 0, 30, 250);
 const TENANTS = [undefined, "t1", "t2"] as const;

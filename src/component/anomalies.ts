@@ -29,7 +29,7 @@ import {
   type Anomaly,
   type AnomalyRule,
 } from "../shared/stats.js";
-import { addRuns, readTail, rolledUpThrough } from "./stats.js";
+import { addRuns, readTail, rolledUpThrough } from "./statsRead.js";
 
 type Checked = {
   index: number;

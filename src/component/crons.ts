@@ -2,12 +2,11 @@ import { cronJobs } from "convex/server";
 import { internal } from "./_generated/api.js";
 
 /**
- * Components may define crons (Convex's own workpool component does): the
- * statistics rollup runs every minute with no setup in the app. A tick that
- * finds a backlog keeps going in self-scheduled batches until it catches up.
+ * Components may define crons (Convex's own workpool component does): every
+ * background loop is kept going with no setup in the app (background.ts).
  */
 const crons = cronJobs();
 
-crons.interval("audit-log stats rollup", { minutes: 1 }, internal.stats.rollupTick, {});
+crons.interval("audit-log background loops", { minutes: 1 }, internal.background.tick, {});
 
 export default crons;

@@ -15,7 +15,7 @@ async function findByIdempotencyKey(ctx: MutationCtx, tenantId: string | undefin
  * Stores events in order; every event is built (validated, diffed, redacted,
  * size-checked) before the first insert, so a rejected call writes nothing.
  */
-export async function logEventsHandler(
+export async function logEvents(
   ctx: MutationCtx,
   events: EventInput[],
   options: LogOptions,
@@ -51,7 +51,7 @@ export const log = mutation({
   args: { event: vEventInput, options: v.optional(vLogOptions) },
   returns: v.string(),
   handler: async (ctx, { event, options }) => {
-    const [id] = await logEventsHandler(ctx, [event], options ?? {}, () => "");
+    const [id] = await logEvents(ctx, [event], options ?? {}, () => "");
     return id;
   },
 });
@@ -67,6 +67,6 @@ export const logBulk = mutation({
         "events",
       );
     }
-    return await logEventsHandler(ctx, events, options ?? {}, (i) => `events[${i}]`);
+    return await logEvents(ctx, events, options ?? {}, (i) => `events[${i}]`);
   },
 });

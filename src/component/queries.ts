@@ -1,9 +1,11 @@
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { query } from "./_generated/server.js";
+import { checkPageSize, checkWindow, oneOf } from "../shared/checks.js";
 import { auditError } from "../shared/errors.js";
-import { SEVERITIES, vEvent, vEventPage, vTimeRange, type Severity } from "../shared/validators.js";
-import { checkLimit, checkWindow, paginateMerged, paginateRange, takeMerged, type RangeSpec } from "./scan.js";
+import { SEVERITIES, vEvent, vEventPage, vTimeRange } from "../shared/validators.js";
+import { paginateMerged, paginateRange, takeMerged } from "./paginate.js";
+import type { RangeSpec } from "./read.js";
 
 const MAX_ACTIONS = 50;
 
@@ -92,15 +94,10 @@ export const watchCritical = query({
   returns: v.array(vEvent),
   handler: async (ctx, { severity, limit, tenantId, ...window }) => {
     checkWindow(window);
-    const n = checkLimit(limit ?? 20);
-    const wanted = [...new Set(severity ?? ["error", "critical"])];
+    const n = checkPageSize(limit ?? 20, "limit");
+    const wanted = [...new Set(severity ?? ["error", "critical"])].map((s) => oneOf(s, SEVERITIES, "severity", "INVALID_SEVERITY"));
     if (wanted.length === 0) throw auditError("INVALID_SEVERITY", "severity must list at least one level", "severity");
-    for (const s of wanted) {
-      if (!(SEVERITIES as readonly string[]).includes(s)) {
-        throw auditError("INVALID_SEVERITY", `severity ${JSON.stringify(s)} is not one of ${SEVERITIES.join(", ")}`, "severity");
-      }
-    }
-    const specs = (wanted as Severity[]).map(
+    const specs = wanted.map(
       (s): RangeSpec =>
         tenantId === undefined
           ? { index: "by_severity", eq: [["severity", s]] }

@@ -4,14 +4,12 @@
  * time, so two steps of one job never interleave there as they can in
  * production; these calls make the interleavings happen by hand.
  */
-import { convexTest } from "convex-test";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
-import schema from "./schema.js";
+import { initConvexTest } from "./setup.test.js";
 
-const modules = import.meta.glob("./**/*.ts");
-const init = () => convexTest({ schema, modules, transactionLimits: true });
+const init = () => initConvexTest();
 const totals = { rows: 1, bytes: 3, scanned: 1, documentsRead: 2, bytesRead: 100, pages: 1 };
 
 afterEach(() => {

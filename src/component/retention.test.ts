@@ -1,9 +1,8 @@
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
 import fc from "fast-check";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
-import schema from "./schema.js";
+import { initConvexTest, type T } from "./setup.test.js";
 import {
   CATEGORIES,
   SEVERITIES,
@@ -11,12 +10,10 @@ import {
 } from "../shared/validators.js";
 import { expectCode } from "../../test/support/errors.js";
 
-const modules = import.meta.glob("./**/*.ts");
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
 
-type T = ReturnType<typeof convexTest>;
-const init = (): T => convexTest({ schema, modules, transactionLimits: true });
+const init = (): T => initConvexTest();
 
 afterEach(() => {
   vi.useRealTimers();
@@ -967,9 +964,10 @@ describe("bad input is a typed error and writes nothing", () => {
       }),
       "INVALID_CURSOR",
     );
-    const body = JSON.parse(atob(r.continueCursor.slice(3))) as { now: number };
-    const future =
-      "r1." + btoa(JSON.stringify({ ...body, now: Date.now() + 365 * DAY }));
+    // The cursor's own format (prefix, query tag, base64 JSON) with the clock moved a year on.
+    const [prefix, tag, payload] = r.continueCursor.split(".");
+    const body = JSON.parse(atob(payload)) as { now: number };
+    const future = `${prefix}.${tag}.${btoa(JSON.stringify({ ...body, now: Date.now() + 365 * DAY }))}`;
     await expectCode(
       t.mutation(api.retention.cleanup, {
         olderThanDays: 1,

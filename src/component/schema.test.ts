@@ -1,14 +1,12 @@
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
 import { describe, expect, test } from "vitest";
-import schema from "./schema.js";
+import { initConvexTest } from "./setup.test.js";
 import { api } from "./_generated/api.js";
 
-const modules = import.meta.glob("./**/*.ts");
 
 describe("the component on its own", () => {
   test("the search index finds events by word and tag, scoped by tenant", async () => {
-    const t = convexTest({ schema, modules, transactionLimits: true });
+    const t = initConvexTest(true);
     await t.mutation(api.log.logBulk, {
       events: [
         { action: "invoice.paid", tenantId: "org1", summary: "Invoice 42 paid", tags: ["billing"] },

@@ -1,46 +1,8 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { eventFields, vCategory, vSeverity } from "../shared/validators.js";
+import { eventFields, vCategory } from "../shared/validators.js";
 import { reportJobFields } from "../shared/report.js";
-
-/** A legal hold (retention.ts returns these with their _id). */
-export const retentionHoldFields = {
-  active: v.boolean(),
-  tenantId: v.optional(v.string()),
-  actorId: v.optional(v.string()),
-  resourceType: v.optional(v.string()),
-  resourceId: v.optional(v.string()),
-  reason: v.optional(v.string()),
-  placedBy: v.optional(v.string()),
-  placedAt: v.number(),
-  releasedBy: v.optional(v.string()),
-  releasedAt: v.optional(v.number()),
-};
-
-/** A background cleanup run (retention.ts returns these with their _id). */
-export const retentionRunFields = {
-  status: v.union(v.literal("running"), v.literal("done"), v.literal("canceled"), v.literal("abandoned")),
-  olderThanDays: v.optional(v.number()),
-  preserveSeverity: v.array(vSeverity),
-  batchSize: v.number(),
-  /** The run's clock: every cutoff is measured from it, so a run has one answer. */
-  now: v.number(),
-  cursor: v.union(v.string(), v.null()),
-  /** Which scheduled batch may run next: a duplicate or stale one finds another number and stops. */
-  seq: v.number(),
-  batches: v.number(),
-  scanned: v.number(),
-  deleted: v.number(),
-  skippedHeld: v.number(),
-  skippedNotRolledUp: v.number(),
-  /** Measured by the batches themselves (ctx.meta.getTransactionMetrics). */
-  documentsRead: v.number(),
-  bytesRead: v.number(),
-  documentsWritten: v.number(),
-  startedAt: v.number(),
-  updatedAt: v.number(),
-  finishedAt: v.optional(v.number()),
-};
+import { retentionHoldFields, retentionRunFields } from "../shared/retention.js";
 
 export default defineSchema({
   /**
@@ -99,7 +61,7 @@ export default defineSchema({
   retentionSweeps: defineTable({ shape: v.string(), cursor: v.string(), updatedAt: v.number() }).index("by_shape", ["shape"]),
 
   // [scale:report] Export jobs: status, progress and the file parts in storage.
-  reports: defineTable(reportJobFields).index("by_tenant", ["tenantId", "createdAt"]),
+  reports: defineTable(reportJobFields).index("by_tenant", ["tenantId", "createdAt"]).index("by_status", ["status", "updatedAt"]),
 
   // [scale:stats] Rollups for getStats and detectAnomalies, written only by the
   // single-writer rollup loop (stats.ts), never on the log path.

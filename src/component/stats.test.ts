@@ -1,17 +1,15 @@
 /// <reference types="vite/client" />
-import { convexTest } from "convex-test";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { api } from "./_generated/api.js";
-import schema from "./schema.js";
-import { getStatsHandler, rollupBatch, rolledUpThrough, STATS_LIMITS } from "./stats.js";
+import { initConvexTest, type T } from "./setup.test.js";
+import { rollupBatch, STATS_LIMITS } from "./rollup.js";
+import { getStatsHandler, rolledUpThrough } from "./statsRead.js";
 import { MINUTE, TS_LIMIT, planSize, planWindow, type AuditStats } from "../shared/stats.js";
 import { CATEGORIES, SEVERITIES, STATUSES } from "../shared/validators.js";
 import { expectCode } from "../../test/support/errors.js";
 
-const modules = import.meta.glob("./**/*.ts");
-type T = ReturnType<typeof convexTest>;
-const init = (): T => convexTest({ schema, modules, transactionLimits: true });
+const init = (): T => initConvexTest();
 
 const T0 = Date.UTC(2025, 0, 1);
 const TENANTS = [undefined, "t1", "t2"] as const;
@@ -414,9 +412,9 @@ describe("the rollup loop", () => {
       );
       vi.advanceTimersByTime(60_000);
       const { internal } = await import("./_generated/api.js");
-      expect(await t.mutation(internal.stats.rollupTick, {})).toBe("scheduled");
+      expect((await t.mutation(internal.background.tick, {})).rollup).toBe("scheduled");
       // While the chain's batch is pending, another tick does nothing.
-      expect(await t.mutation(internal.stats.rollupTick, {})).toBe("running");
+      expect((await t.mutation(internal.background.tick, {})).rollup).toBe("running");
       await t.finishAllScheduledFunctions(vi.runAllTimers);
       const status = await t.query(api.stats.status, {});
       expect(status.folded).toBe(2500);
@@ -424,7 +422,7 @@ describe("the rollup loop", () => {
       const cursor = await t.run((ctx) => ctx.db.query("statCursor").first());
       expect(cursor?.chainJob).toBeUndefined();
       // Caught up: the next tick schedules one batch that folds nothing.
-      expect(await t.mutation(internal.stats.rollupTick, {})).toBe("scheduled");
+      expect((await t.mutation(internal.background.tick, {})).rollup).toBe("scheduled");
       await t.finishAllScheduledFunctions(vi.runAllTimers);
       expect((await t.query(api.stats.status, {})).batches).toBe(2);
     } finally {
@@ -437,7 +435,7 @@ describe("the rollup loop", () => {
     vi.useFakeTimers();
     try {
       // A deployment whose read limit is 3 MiB, and events of ~600 KB: a full-size batch cannot fit.
-      const t = convexTest({ schema, modules, transactionLimits: { bytesRead: 3 * 1024 * 1024 } });
+      const t = initConvexTest({ bytesRead: 3 * 1024 * 1024 });
       const blob = "z".repeat(600 * 1024);
       for (let i = 0; i < 12; i++) {
         await t.mutation(api.log.log, {
@@ -449,7 +447,7 @@ describe("the rollup loop", () => {
       const { internal } = await import("./_generated/api.js");
       const errors = vi.spyOn(console, "error").mockImplementation(() => {});
       for (let tick = 0; tick < 20; tick++) {
-        await t.mutation(internal.stats.rollupTick, {});
+        await t.mutation(internal.background.tick, {});
         await t.finishAllScheduledFunctions(vi.runAllTimers);
         if ((await t.query(api.stats.status, {})).folded === 12) break;
       }
@@ -475,7 +473,7 @@ describe("a batch's read budget", () => {
   test("late events scattered over heavy buckets: batches stop at the budget, none fails, the stats stay exact", async () => {
     // A deployment with a 6 MiB read limit, told to the batch as its budget.
     const readLimit = 6 * 1024 * 1024;
-    const t = convexTest({ schema, modules, transactionLimits: { bytesRead: readLimit } });
+    const t = initConvexTest({ bytesRead: readLimit });
     // Two days of events from distinct actors with long ids: the buckets'
     // actor and action × actor maps make each minute-to-day bucket heavy.
     const actor = (i: number) => `actor-${i}-${"x".repeat(40)}`;
@@ -558,7 +556,7 @@ describe("hostile input gets a typed error", () => {
         action: "user.login",
       })),
     );
-    const { readTail } = await import("./stats.js");
+    const { readTail } = await import("./statsRead.js");
     await expectCode(
       t.run((ctx) => readTail(ctx, null, () => {}, 10)),
       "ROLLUP_BEHIND",

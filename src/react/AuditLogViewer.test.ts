@@ -4,7 +4,8 @@ import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { createElement as h } from "react";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import type { AuditEvent, SearchFilters } from "../shared/validators.js";
+import type { AuditEvent } from "../shared/validators.js";
+import type { SearchFilters } from "../shared/filters.js";
 
 vi.mock("convex/react", () => ({ usePaginatedQuery: vi.fn(), useQuery: vi.fn() }));
 const { usePaginatedQuery } = await import("convex/react");

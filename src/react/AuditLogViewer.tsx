@@ -8,7 +8,8 @@
 import { useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
 import { renderChangeValue } from "../shared/diff.js";
 import { renderPath } from "../shared/values.js";
-import { CATEGORIES, SEVERITIES, STATUSES, type AuditEvent, type Change, type SearchFilters } from "../shared/validators.js";
+import { CATEGORIES, SEVERITIES, STATUSES, type AuditEvent, type Change } from "../shared/validators.js";
+import { type SearchFilters } from "../shared/filters.js";
 import { AuditLogErrorBoundary } from "./ErrorBoundary.js";
 import { downloadText, eventsToCsv, eventsToJson } from "./exportEvents.js";
 import { EMPTY_FILTERS, toLocalDateTime, validateAuditFilters, type AuditFilterDraft } from "./filters.js";

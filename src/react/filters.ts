@@ -4,7 +4,8 @@
  * form instead of a failed query; the server checks again and its errors are
  * shown too (see AuditLogErrorBoundary).
  */
-import { CATEGORIES, LIMITS, SEVERITIES, STATUSES, type Category, type Severity, type Status, type SearchFilters } from "../shared/validators.js";
+import { CATEGORIES, LIMITS, SEVERITIES, STATUSES, type Category, type Severity, type Status } from "../shared/validators.js";
+import { type SearchFilters } from "../shared/filters.js";
 
 export type AuditFilterDraft = {
   severity: Severity[];

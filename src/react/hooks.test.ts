@@ -3,7 +3,8 @@ import { renderHook } from "@testing-library/react";
 import { makeFunctionReference, type PaginationOptions } from "convex/server";
 import { ConvexError } from "convex/values";
 import { beforeEach, describe, expect, test, vi } from "vitest";
-import type { EventPage, SearchPage } from "../shared/validators.js";
+import type { EventPage } from "../shared/validators.js";
+import type { SearchPage } from "../shared/filters.js";
 
 vi.mock("convex/react", () => ({
   usePaginatedQuery: vi.fn(() => ({ results: [], status: "LoadingFirstPage", isLoading: true, loadMore: () => {} })),

@@ -6,7 +6,8 @@
  */
 import { usePaginatedQuery, useQuery, type PaginatedQueryArgs, type UsePaginatedQueryReturnType } from "convex/react";
 import type { FunctionArgs, FunctionReference, FunctionReturnType, PaginationOptions, PaginationResult } from "convex/server";
-import type { AuditEvent, SearchFilters } from "../shared/validators.js";
+import type { AuditEvent } from "../shared/validators.js";
+import type { SearchFilters } from "../shared/filters.js";
 
 type EventListQuery = FunctionReference<"query", "public", Record<string, unknown>, AuditEvent[]>;
 

@@ -2,7 +2,8 @@
  * `convex-audit-log/react`: hooks over the queries your app exposes with
  * `exposeAuditLogApi`, and a drop-in `<AuditLogViewer>` for an admin page.
  */
-export type { AuditEvent, Severity, SearchFilters, Change } from "../shared/validators.js";
+export type { AuditEvent, Severity, Change } from "../shared/validators.js";
+export type { SearchFilters } from "../shared/filters.js";
 export {
   useAuditLogByResource,
   useAuditLogByActor,

@@ -33,6 +33,15 @@ export const AuditActions = {
   UNAUTHORIZED_ACCESS: "security.unauthorized_access",
   SUSPICIOUS_ACTIVITY: "security.suspicious_activity",
   RATE_LIMIT_EXCEEDED: "security.rate_limit_exceeded",
+  // What the package logs itself, so every report, export and deletion of audit data is audited.
+  AUDIT_REPORT_GENERATED: "audit.report.generated",
+  AUDIT_EXPORT_STARTED: "audit.report.export_started",
+  AUDIT_EXPORT_FAILED: "audit.report.export_failed",
+  AUDIT_EXPORT_CANCELED: "audit.report.export_canceled",
+  AUDIT_RETENTION_RUN: "audit.retention.run",
+  AUDIT_RETENTION_POLICY_SET: "audit.retention.policy_set",
+  AUDIT_HOLD_PLACED: "audit.hold.placed",
+  AUDIT_HOLD_RELEASED: "audit.hold.released",
 } as const;
 
 export type BuiltinAction = (typeof AuditActions)[keyof typeof AuditActions];
@@ -63,6 +72,14 @@ export const BUILTIN_ACTIONS = {
   "security.unauthorized_access": { category: "security", severity: "critical" },
   "security.suspicious_activity": { category: "security", severity: "critical" },
   "security.rate_limit_exceeded": { category: "security", severity: "warning" },
+  "audit.report.generated": { category: "admin", severity: "info" },
+  "audit.report.export_started": { category: "admin", severity: "info" },
+  "audit.report.export_failed": { category: "admin", severity: "warning" },
+  "audit.report.export_canceled": { category: "admin", severity: "info" },
+  "audit.retention.run": { category: "system", severity: "info" },
+  "audit.retention.policy_set": { category: "admin", severity: "warning" },
+  "audit.hold.placed": { category: "admin", severity: "info" },
+  "audit.hold.released": { category: "admin", severity: "warning" },
 } as const satisfies Record<BuiltinAction, ActionInfo>;
 
 // Every constant has catalog info, and the catalog has nothing else.

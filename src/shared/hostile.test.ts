@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { ConvexError } from "convex/values";
 import { auditError, isAuditLogError, type AuditLogErrorCode } from "./errors.js";
 import { buildEvent, prepareOptions, resolveMaxEventBytes, validateEventInput } from "./prepare.js";
-import { assertStorable, encodedSize, utf8Length } from "./values.js";
+import { assertStorable, encodedSize } from "./values.js";
 import { LIMITS, type EventInput, type LogOptions } from "./validators.js";
 
 type ErrData = { code: AuditLogErrorCode; message: string; path?: string };
@@ -431,26 +431,8 @@ describe("errors and sizes", () => {
     expect(isAuditLogError({ data: { code: "TOO_DEEP" } })).toBe(false);
   });
 
-  test("utf8Length agrees with TextEncoder for any well-formed string", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 60 }), (s) => {
-        expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
   test("encodedSize is the UTF-8 length of Convex's JSON encoding", () => {
     expect(encodedSize({ a: "é" })).toBe(new TextEncoder().encode('{"a":"é"}').length);
     expect(encodedSize({ n: 1n })).toBe(JSON.stringify({ n: { $integer: "AQAAAAAAAAA=" } }).length);
-  });
-});
-
-describe("utf8Length", () => {
-  test("matches TextEncoder, lone surrogates included", async () => {
-    const { utf8Length } = await import("./values.js");
-    for (const s of ["a", "é", "€", "😀", "\ud83d", "\ud83dx", "x\ude00", "\ud83d\ud83d\ude00", "mixed é😀\ud800"]) {
-      expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length);
-    }
   });
 });

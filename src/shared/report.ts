@@ -4,9 +4,11 @@
  * (which formats) and the client (which types the arguments).
  */
 import { convexToJson, v, type Infer, type Value } from "convex/values";
+import { checkWindow, oneOf } from "./checks.js";
 import { auditError } from "./errors.js";
 import { csvRow, UTF8_BOM } from "./csv.js";
-import { vActorType, vSearchFilters, type AuditEvent } from "./validators.js";
+import { vSearchFilters } from "./filters.js";
+import { vActorType, type AuditEvent } from "./validators.js";
 
 /** Every field a report may include, in the order of the event table in the README. */
 export const REPORT_FIELDS = [
@@ -61,10 +63,6 @@ export const DEFAULT_REPORT_FIELDS: readonly ReportField[] = [
 export const GROUP_FIELDS = ["action", "actorId", "resourceType", "severity", "category", "status", "tenantId"] as const;
 export type GroupField = (typeof GROUP_FIELDS)[number];
 
-export const REPORT_FORMATS = ["csv", "json"] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const REPORT_LIMITS = {
   /** A report returned in one transaction: at most this many rows ... */
@@ -131,13 +129,6 @@ export const vExportArgs = {
 
 export const vExportStatus = v.union(v.literal("running"), v.literal("done"), v.literal("failed"), v.literal("canceled"));
 
-export const vReportPart = v.object({
-  storageId: v.string(),
-  rows: v.number(),
-  bytes: v.number(),
-  sha256: v.string(),
-});
-
 /** An export job as callers see it. */
 export const vReportExport = v.object({
   jobId: v.string(),
@@ -170,17 +161,8 @@ export const vReportExport = v.object({
 });
 export type ReportExport = Infer<typeof vReportExport>;
 
-export const vRequester = v.object({ actorId: v.optional(v.string()), actorType: v.optional(vActorType) });
-
 // ---------------------------------------------------------------------------
 
-export function checkFormat<F extends string>(format: string, allowed: readonly F[], other?: string): F {
-  if (!(allowed as readonly string[]).includes(format)) {
-    const hint = other ? ` (${other})` : "";
-    throw auditError("INVALID_ARGUMENT", `format must be one of ${allowed.join(", ")}${hint}`, "format");
-  }
-  return format as F;
-}
 
 /** The columns, in order; unknown or repeated fields are refused. */
 export function checkColumns(includeFields: string[] | undefined): ReportField[] {
@@ -189,40 +171,21 @@ export function checkColumns(includeFields: string[] | undefined): ReportField[]
     throw auditError("INVALID_ARGUMENT", "includeFields must name at least one field; leave it out for the default columns", "includeFields");
   }
   const seen = new Set<string>();
-  includeFields.forEach((field, i) => {
-    if (!(REPORT_FIELDS as readonly string[]).includes(field)) {
-      throw auditError(
-        "INVALID_ARGUMENT",
-        `includeFields: ${JSON.stringify(field.slice(0, 64))} is not a report field (one of ${REPORT_FIELDS.join(", ")})`,
-        `includeFields[${i}]`,
-      );
-    }
-    if (seen.has(field)) throw auditError("INVALID_ARGUMENT", `includeFields: ${field} is listed twice`, `includeFields[${i}]`);
-    seen.add(field);
+  return includeFields.map((field, i) => {
+    const column = oneOf(field, REPORT_FIELDS, `includeFields[${i}]`, "INVALID_ARGUMENT", " (report fields)");
+    if (seen.has(column)) throw auditError("INVALID_ARGUMENT", `includeFields: ${column} is listed twice`, `includeFields[${i}]`);
+    seen.add(column);
+    return column;
   });
-  return includeFields as ReportField[];
 }
 
 export function checkGroupBy(groupBy: string | undefined): GroupField | undefined {
-  if (groupBy === undefined) return undefined;
-  if (!(GROUP_FIELDS as readonly string[]).includes(groupBy)) {
-    throw auditError(
-      "INVALID_ARGUMENT",
-      `groupBy: ${JSON.stringify(groupBy.slice(0, 64))} cannot group; use one of ${GROUP_FIELDS.join(", ")}`,
-      "groupBy",
-    );
-  }
-  return groupBy as GroupField;
+  return groupBy === undefined ? undefined : oneOf(groupBy, GROUP_FIELDS, "groupBy", "INVALID_ARGUMENT", " (fields that can group)");
 }
 
 /** The report window; the filters may not carry a second one. */
 export function checkDates(startDate: number, endDate: number, filters: { fromTimestamp?: number; toTimestamp?: number; query?: string } | undefined) {
-  for (const [name, value] of [["startDate", startDate], ["endDate", endDate]] as const) {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw auditError("INVALID_ARGUMENT", `${name} must be a finite number of milliseconds (or a Date)`, name);
-    }
-  }
-  if (startDate > endDate) throw auditError("INVALID_ARGUMENT", "startDate is after endDate", "startDate");
+  checkWindow({ fromTimestamp: startDate, toTimestamp: endDate }, ["startDate", "endDate"]);
   if (filters?.fromTimestamp !== undefined || filters?.toTimestamp !== undefined) {
     throw auditError(
       "INVALID_ARGUMENT",
@@ -312,6 +275,90 @@ export function compareGroupKeys(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
+// ---------------------------------------------------------------------------
+// Formats: one row each. `buildReport` (one transaction), an export's pages,
+// the file response and the viewer's download all read this table.
+
+type Row = { key: string | null; text: string };
+
+type FormatRow = {
+  contentType: string;
+  extension: string;
+  /** Offered by generateReport (one transaction, a string) / by exportReport (file storage, any size). */
+  report: boolean;
+  export: boolean;
+  /** Whether `bom: true` applies (a UTF-8 byte order mark, for Excel). */
+  bom: boolean;
+  /** What the file starts with, before the first row. */
+  header(columns: readonly string[], bom: boolean): string;
+  /** One row as it is written. */
+  row(e: EventLike, columns: readonly ReportField[]): string;
+  /** A one-transaction report from its header and rows (grouped when `groupBy` is given). */
+  document?(header: string, rows: readonly Row[], groups: GroupCount[] | undefined, groupBy: GroupField | undefined): string;
+};
+type GroupCount = { key: string | null; count: number };
+
+export const FORMATS = {
+  csv: {
+    contentType: "text/csv; charset=utf-8",
+    extension: "csv",
+    report: true,
+    export: true,
+    bom: true,
+    header: (columns, bom) => csvHeader(columns, bom),
+    row: (e, columns) => csvRecord(e, columns),
+    document: (header, rows) => header + rows.map((r) => r.text).join(""),
+  },
+  json: {
+    contentType: "application/json; charset=utf-8",
+    extension: "json",
+    report: true,
+    export: false,
+    bom: false,
+    header: () => "",
+    row: (e, columns) => JSON.stringify(jsonRecord(e, columns)),
+    document: (_header, rows, groups, groupBy) => {
+      if (groups === undefined) return `[${rows.map((r) => r.text).join(",")}]`;
+      let at = 0;
+      const parts = groups.map((g) => {
+        const text = rows.slice(at, at + g.count).map((r) => r.text).join(",");
+        at += g.count;
+        return `{"key":${JSON.stringify(g.key)},"count":${g.count},"rows":[${text}]}`;
+      });
+      return `{"groupBy":${JSON.stringify(groupBy)},"groups":[${parts.join(",")}]}`;
+    },
+  },
+  jsonl: {
+    contentType: "application/x-ndjson; charset=utf-8",
+    extension: "jsonl",
+    report: false,
+    export: true,
+    bom: false,
+    header: () => "",
+    row: (e, columns) => JSON.stringify(jsonRecord(e, columns)) + "\n",
+  },
+} as const satisfies Record<string, FormatRow>;
+export type Format = keyof typeof FORMATS;
+type Offered<K extends "report" | "export"> = { [F in Format]: (typeof FORMATS)[F][K] extends true ? F : never }[Format];
+export type ReportFormat = Offered<"report">;
+export type ExportFormat = Offered<"export">;
+const offered = <K extends "report" | "export">(k: K) => (Object.keys(FORMATS) as Format[]).filter((f) => FORMATS[f][k]) as Offered<K>[];
+export const REPORT_FORMATS = offered("report");
+export const EXPORT_FORMATS = offered("export");
+
+/** The format named, if `kind` offers it; INVALID_ARGUMENT naming the ones it does. */
+export function checkFormat<K extends "report" | "export">(format: string, kind: K): Offered<K> {
+  const hint = kind === "report" ? " (exportReport also writes jsonl)" : " (generateReport also returns json)";
+  return oneOf(format, offered(kind), "format", "INVALID_ARGUMENT", hint);
+}
+
+export function checkBom<F extends Format>(format: F, bom: boolean | undefined): boolean {
+  if (bom === true && !FORMATS[format].bom) {
+    throw auditError("INVALID_ARGUMENT", `a byte order mark is for CSV only; ${format} is UTF-8 without one`, "bom");
+  }
+  return bom === true;
+}
+
 export async function sha256Hex(text: string | ArrayBuffer): Promise<string> {
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : new Uint8Array(text);
   const digest = await crypto.subtle.digest("SHA-256", bytes);
@@ -332,8 +379,10 @@ export const reportJobFields = {
   tenantId: v.optional(v.string()),
   requestedBy: v.optional(v.string()),
   requesterType: v.optional(vActorType),
-  /** Which scheduled step may run next: a duplicate or stale one finds another number and stops. */
+  /** The loop's fields (component/loop.ts): the step that may run next, its scheduled job, its size factor. */
   seq: v.number(),
+  job: v.optional(v.id("_scheduled_functions")),
+  scale: v.optional(v.number()),
   /** Where the next step starts: the position of the last event scanned. */
   cursor: v.union(v.string(), v.null()),
   rowsWritten: v.number(),

@@ -10,7 +10,8 @@
  * fields), so a window that starts or ends mid-minute is still exact without
  * reading an event. See README "Statistics" for the reasoning.
  */
-import { v, type Infer } from "convex/values";
+import { v, type Infer, type VFloat64 } from "convex/values";
+import { fnv1a, utf8Length } from "./text.js";
 import { CATEGORIES, SEVERITIES, STATUSES, type Category, type Severity, type Status } from "./validators.js";
 
 export const MINUTE = 60_000;
@@ -109,10 +110,6 @@ export function bump<K>(map: Map<K, number>, key: K, by: number): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
-export function mergeInto(target: Map<string, number>, pairs: Iterable<readonly [string, number]>): void {
-  for (const [k, n] of pairs) bump(target, k, n);
-}
-
 /** A contiguous run of buckets at one level: starts s0, s0 + size, ..., s1. */
 export type Run = { level: number; s0: number; s1: number };
 
@@ -192,18 +189,6 @@ export const PART_TARGET_BYTES = 256 * 1024;
 export const PART_MAX_BYTES = 512 * 1024;
 
 export type MapKind = "main" | "joint" | "digest";
-
-const encoder = new TextEncoder();
-export const utf8Length = (s: string) => encoder.encode(s).length;
-
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** One encodable item: its partition key and its JSON. */
 type Item = { key: string; json: string };
@@ -289,20 +274,16 @@ export function distinct(map: Map<string, number>, prefix: string): number {
   return n;
 }
 
+/** `{ [key]: count }` for each key of a list: the count objects follow their lists. */
+function vCounts<K extends string>(keys: readonly K[]) {
+  return v.object(Object.fromEntries(keys.map((k) => [k, v.number()])) as Record<K, VFloat64>);
+}
+
 export const vStats = v.object({
   totalCount: v.number(),
-  bySeverity: v.object({ info: v.number(), warning: v.number(), error: v.number(), critical: v.number() }),
-  byCategory: v.object({
-    auth: v.number(),
-    organization: v.number(),
-    member: v.number(),
-    billing: v.number(),
-    security: v.number(),
-    admin: v.number(),
-    system: v.number(),
-    data: v.number(),
-  }),
-  byStatus: v.object({ success: v.number(), failure: v.number() }),
+  bySeverity: vCounts(SEVERITIES),
+  byCategory: vCounts(CATEGORIES),
+  byStatus: vCounts(STATUSES),
   topActions: v.array(v.object({ action: v.string(), count: v.number() })),
   topActors: v.array(v.object({ actorId: v.string(), count: v.number() })),
   /** Distinct actions and actors in the window (exact). */
@@ -317,6 +298,19 @@ export const vStats = v.object({
   pendingEvents: v.number(),
 });
 export type AuditStats = Infer<typeof vStats>;
+
+/** One batch of the rollup loop: how many events it folded, whether it caught up, and how far the loop is. */
+export const vRollupResult = v.object({ folded: v.number(), caughtUp: v.boolean(), rolledUpThrough: v.union(v.number(), v.null()) });
+export type RollupResult = Infer<typeof vRollupResult>;
+
+/** Where the rollup loop is: `rolledUpThrough` is the `_creationTime` it has folded up to. */
+export const vStatsStatus = v.object({
+  rolledUpThrough: v.union(v.number(), v.null()),
+  folded: v.number(),
+  batches: v.number(),
+  updatedAt: v.union(v.number(), v.null()),
+});
+export type StatsStatus = Infer<typeof vStatsStatus>;
 
 export function statsResult(
   agg: Agg,

@@ -27,35 +27,16 @@ export type Category = (typeof CATEGORIES)[number];
 export type RedactionMode = (typeof REDACTION_MODES)[number];
 export type ChangeOp = (typeof CHANGE_OPS)[number];
 
-export const vSeverity = v.union(
-  v.literal("info"),
-  v.literal("warning"),
-  v.literal("error"),
-  v.literal("critical"),
-);
-export const vStatus = v.union(v.literal("success"), v.literal("failure"));
-export const vActorType = v.union(
-  v.literal("user"),
-  v.literal("system"),
-  v.literal("apiKey"),
-  v.literal("service"),
-);
-export const vCategory = v.union(
-  v.literal("auth"),
-  v.literal("organization"),
-  v.literal("member"),
-  v.literal("billing"),
-  v.literal("security"),
-  v.literal("admin"),
-  v.literal("system"),
-  v.literal("data"),
-);
-export const vChangeOp = v.union(v.literal("add"), v.literal("remove"), v.literal("replace"));
+/** A validator for exactly the strings of `values`: enumerations are declared once, as lists. */
+export function literals<T extends string>(values: readonly [T, ...T[]]) {
+  return v.union(...values.map((value) => v.literal(value)));
+}
 
-// Compile-time guards: the literal lists above and the validators stay in step.
-true satisfies Severity extends Infer<typeof vSeverity> ? (Infer<typeof vSeverity> extends Severity ? true : false) : false;
-true satisfies Category extends Infer<typeof vCategory> ? (Infer<typeof vCategory> extends Category ? true : false) : false;
-true satisfies ActorType extends Infer<typeof vActorType> ? (Infer<typeof vActorType> extends ActorType ? true : false) : false;
+export const vSeverity = literals(SEVERITIES);
+export const vStatus = literals(STATUSES);
+export const vActorType = literals(ACTOR_TYPES);
+export const vCategory = literals(CATEGORIES);
+export const vChangeOp = literals(CHANGE_OPS);
 
 /** One entry of a structured diff. `path` is the key/index path from the root. */
 export const vChange = v.object({
@@ -178,10 +159,13 @@ export const vPaginationOpts = v.object({
   maximumBytesRead: v.optional(v.number()),
 });
 
+/** An optional time range, inclusive, in ms: spread into the arguments of every windowed query. */
 export const vTimeRange = {
   fromTimestamp: v.optional(v.number()),
   toTimestamp: v.optional(v.number()),
 };
+export const vTimeWindow = v.object(vTimeRange);
+export type TimeWindow = Infer<typeof vTimeWindow>;
 
 export const vEventPage = v.object({
   page: v.array(vEvent),
@@ -223,32 +207,3 @@ export const LIMITS = {
   /** Characters of `search`'s free-text query. */
   maxSearchQueryLength: 256,
 } as const;
-
-/** Filters of `search` (and of reports): every field optional, all combined with AND. */
-export const vSearchFilters = v.object({
-  severity: v.optional(v.array(v.string())),
-  actions: v.optional(v.array(v.string())),
-  tags: v.optional(v.array(v.string())),
-  actorIds: v.optional(v.array(v.string())),
-  resourceType: v.optional(v.string()),
-  resourceId: v.optional(v.string()),
-  tenantId: v.optional(v.string()),
-  status: v.optional(v.string()),
-  category: v.optional(v.string()),
-  fromTimestamp: v.optional(v.number()),
-  toTimestamp: v.optional(v.number()),
-  /** Words to find in the action, summary, resource, actor and tags (a search index). */
-  query: v.optional(v.string()),
-});
-export type SearchFilters = Infer<typeof vSearchFilters>;
-
-export const vSearchPage = v.object({
-  page: v.array(vEvent),
-  isDone: v.boolean(),
-  continueCursor: v.string(),
-  /** Documents this page read, including rows that did not match. */
-  scanned: v.number(),
-  /** Which index the planner read, and whether it covered every filter. */
-  plan: v.object({ index: v.string(), ranges: v.number(), covered: v.boolean() }),
-});
-export type SearchPage = Infer<typeof vSearchPage>;

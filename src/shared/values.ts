@@ -6,6 +6,7 @@
  */
 import { convexToJson, type Value } from "convex/values";
 import { auditError } from "./errors.js";
+import { utf8Length } from "./text.js";
 import { LIMITS } from "./validators.js";
 
 export type PathSeg = string | number;
@@ -128,19 +129,6 @@ export function encodedSize(value: unknown): number {
   return utf8Length(JSON.stringify(convexToJson(value as Value)));
 }
 
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3; // includes a lone surrogate, which TextEncoder writes as U+FFFD (3 bytes)
-  }
-  return n;
-}
 
 /** Deep equality for storable values. */
 export function valuesEqual(a: unknown, b: unknown): boolean {

@@ -9,14 +9,26 @@
  */
 
 import type * as anomalies from "../anomalies.js";
+import type * as background from "../background.js";
+import type * as cleanupRuns from "../cleanupRuns.js";
 import type * as crons from "../crons.js";
+import type * as cursor from "../cursor.js";
 import type * as log from "../log.js";
+import type * as loop from "../loop.js";
+import type * as paginate from "../paginate.js";
 import type * as queries from "../queries.js";
+import type * as read from "../read.js";
+import type * as reportBuild from "../reportBuild.js";
+import type * as reportExport from "../reportExport.js";
 import type * as reports from "../reports.js";
 import type * as retention from "../retention.js";
-import type * as scan from "../scan.js";
+import type * as retentionConfig from "../retentionConfig.js";
+import type * as retentionScan from "../retentionScan.js";
+import type * as rollup from "../rollup.js";
+import type * as rollupReads from "../rollupReads.js";
 import type * as search from "../search.js";
 import type * as stats from "../stats.js";
+import type * as statsRead from "../statsRead.js";
 
 import type {
   ApiFromModules,
@@ -27,14 +39,26 @@ import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
   anomalies: typeof anomalies;
+  background: typeof background;
+  cleanupRuns: typeof cleanupRuns;
   crons: typeof crons;
+  cursor: typeof cursor;
   log: typeof log;
+  loop: typeof loop;
+  paginate: typeof paginate;
   queries: typeof queries;
+  read: typeof read;
+  reportBuild: typeof reportBuild;
+  reportExport: typeof reportExport;
   reports: typeof reports;
   retention: typeof retention;
-  scan: typeof scan;
+  retentionConfig: typeof retentionConfig;
+  retentionScan: typeof retentionScan;
+  rollup: typeof rollup;
+  rollupReads: typeof rollupReads;
   search: typeof search;
   stats: typeof stats;
+  statsRead: typeof statsRead;
 }> = anyApi as any;
 
 /**

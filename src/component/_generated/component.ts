@@ -552,7 +552,49 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       cancelExport: FunctionReference<
         "mutation",
         "internal",
-        { jobId: string; tenantId?: string },
+        {
+          jobId: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+          requestEvent?: {
+            action: string;
+            actor?: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type?: string;
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category?: string;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            errorMessage?: string;
+            generateDiff?: boolean;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            severity?: string;
+            status?: string;
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp?: number;
+          };
+          tenantId?: string;
+        },
         boolean,
         Name
       >;
@@ -733,9 +775,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           documentsRead: number;
           documentsWritten: number;
           finishedAt?: number;
+          job?: string;
           now: number;
           olderThanDays?: number;
           preserveSeverity: Array<"info" | "warning" | "error" | "critical">;
+          scale?: number;
           scanned: number;
           seq: number;
           skippedHeld: number;
@@ -795,9 +839,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             documentsRead: number;
             documentsWritten: number;
             finishedAt?: number;
+            job?: string;
             now: number;
             olderThanDays?: number;
             preserveSeverity: Array<"info" | "warning" | "error" | "critical">;
+            scale?: number;
             scanned: number;
             seq: number;
             skippedHeld: number;
@@ -849,6 +895,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           actorId?: string;
           by?: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
           reason?: string;
           resourceId?: string;
           resourceType?: string;
@@ -860,7 +913,17 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       releaseHold: FunctionReference<
         "mutation",
         "internal",
-        { by?: string; holdId: string },
+        {
+          by?: string;
+          holdId: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
         boolean,
         Name
       >;
@@ -872,6 +935,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           by?: string;
           category?: string;
           days: number | null;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
         },
         null,
         Name

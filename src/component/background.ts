@@ -1,0 +1,26 @@
+/**
+ * The component's cron target (crons.ts, every minute): it keeps every
+ * background loop going, by loop.ts's one recovery rule. The statistics
+ * rollup gets a chain of batches whenever none is pending or running; a
+ * stalled cleanup run or export is resumed at half size, or stopped once it
+ * stalled at the smallest.
+ */
+import { v } from "convex/values";
+import { internalMutation, type MutationCtx } from "./_generated/server.js";
+import { recoverRuns } from "./cleanupRuns.js";
+import { recoverExports } from "./reportExport.js";
+import { rollupTick } from "./rollup.js";
+
+export async function tickHandler(ctx: MutationCtx): Promise<{ rollup: "running" | "scheduled" }> {
+  const now = Date.now();
+  const rollup = await rollupTick(ctx);
+  await recoverRuns(ctx, now);
+  await recoverExports(ctx, now);
+  return { rollup };
+}
+
+export const tick = internalMutation({
+  args: {},
+  returns: v.object({ rollup: v.union(v.literal("running"), v.literal("scheduled")) }),
+  handler: tickHandler,
+});
