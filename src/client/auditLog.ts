@@ -1,105 +1,48 @@
 /**
- * The AuditLog class and the types of its calls. Its own module so that
- * expose.ts can use it without importing the package's barrel (index.ts),
- * which re-exports expose.ts.
+ * The AuditLog class: the app's functions call the component through it.
+ * Its methods call the component's functions directly; the types of their
+ * arguments are in types.ts, of their results in src/shared/.
  */
-import type {
-  Auth,
-  FunctionReference,
-  GenericActionCtx,
-  GenericDataModel,
-  GenericMutationCtx,
-  PaginationOptions,
-} from "convex/server";
+import type { FunctionReference, PaginationOptions } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { lookupAction, type ActionCatalog, type BuiltinAction } from "../shared/catalog.js";
+import { AuditActions, lookupAction, type ActionCatalog } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
+import type { SearchFilters, SearchPage } from "../shared/filters.js";
 import { validateEventInput } from "../shared/prepare.js";
-import * as retention from "./retention.js";
-import * as stats from "./stats.js";
-import type { Anomaly, AuditStats } from "../shared/stats.js";
-import * as reports from "./reports.js";
 import type { Report, ReportExport } from "../shared/report.js";
-import { LIMITS, type ActorType, type AuditEvent, type Category, type EventInput, type EventPage, type LogOptions, type PiiField, type RedactionMode, type RequestContext, type Severity, type Status } from "../shared/validators.js";
-import { type SearchFilters, type SearchPage } from "../shared/filters.js";
+import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } from "../shared/retention.js";
+import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
+import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions, type RequestContext } from "../shared/validators.js";
+import * as reports from "./reports.js";
+import type {
+  ActionOf,
+  ActorQuery,
+  AnomalyRuleInput,
+  AuditLogOptions,
+  CleanupOptions,
+  DetectOptions,
+  ExportReportArgs,
+  GenerateReportArgs,
+  HoldTarget,
+  JobRef,
+  LogChangeArgs,
+  LogEventArgs,
+  ResourceQuery,
+  RetentionPolicyArgs,
+  RollupOptions,
+  RunActionCtx,
+  RunMutationCtx,
+  RunQueryCtx,
+  StatsArgs,
+  TenantQuery,
+  WatchCriticalArgs,
+} from "./types.js";
 
-/** Contexts this client accepts: anything that can run the component's functions. */
-// Typed by the action signatures, the narrowest: query and mutation contexts satisfy them too.
-export type RunMutationCtx = Pick<GenericActionCtx<GenericDataModel>, "runMutation"> & {
-  auth?: Auth;
-  meta?: Partial<Pick<GenericMutationCtx<GenericDataModel>["meta"], "getRequestMetadata" | "getFunctionMetadata">>;
-};
-export type RunQueryCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery">;
-export type RunActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runAction">;
-
-export type AuditLogOptions<C extends ActionCatalog | undefined = undefined> = {
-  /** Fields to redact wherever they appear in metadata, snapshots and diffs. */
-  piiFields?: PiiField[];
-  /** Also redact keys that look like secrets (password, token, apiKey ...). Default true. */
-  redactDefaults?: boolean;
-  /** How `piiFields` are redacted: mask (default), hash (keyed HMAC) or remove. */
-  redactionMode?: RedactionMode;
-  /** Secret for `hash` mode, at least 16 characters. Keep it in an environment variable. */
-  hashKey?: string;
-  /** Largest stored event, after redaction, in bytes. Default 64 KiB; at most 1 MiB. */
-  maxEventBytes?: number;
-  /** Your app's action catalog, from `defineAuditActions`: makes `action` typed. */
-  actions?: C;
-  /** Fill the actor from `ctx.auth` when a call names none. Default true. */
-  actorFromAuth?: boolean;
-  /** Fill ip, userAgent, requestId and source from the request. Default true. */
-  captureRequestContext?: boolean;
-};
-
-/** With a catalog, `action` must be one of its actions or a built-in one. */
-export type ActionOf<C> = C extends ActionCatalog ? (keyof C & string) | BuiltinAction : string;
-
-export type ActorInput = {
-  id?: string;
-  type?: ActorType;
-  role?: string;
-  name?: string;
-  email?: string;
-};
-
-export type LogEventArgs<A extends string = string> = {
-  action: A;
-  severity?: Severity;
-  category?: Category;
-  status?: Status;
-  errorMessage?: string;
-  /** Who did it. Defaults to the authenticated user; `undefined` means "not given". */
-  actorId?: string | null;
-  actor?: ActorInput;
-  tenantId?: string;
-  resourceType?: string;
-  resourceId?: string;
-  summary?: string;
-  metadata?: unknown;
-  tags?: string[];
-  /** Merged over what the request provides (ip, userAgent, requestId, source). */
-  context?: RequestContext;
-  /** An event with the same (tenantId, idempotencyKey) as a stored one is not stored again. */
-  idempotencyKey?: string;
-  /** When it happened, in ms since the epoch. Defaults to now; set it when importing. */
-  timestamp?: number;
-};
-
-export type LogChangeArgs<A extends string = string> = LogEventArgs<A> & {
-  before?: unknown;
-  after?: unknown;
-  /** Compute the structured diff. Default true. */
-  generateDiff?: boolean;
-};
-
-export type TimeWindowArgs = { fromTimestamp?: number; toTimestamp?: number };
 type Paged<T> = T & { paginationOpts: PaginationOptions };
 type Limited<T> = T & { limit?: number };
-
-export type ResourceQuery = TimeWindowArgs & { resourceType: string; resourceId: string; tenantId?: string };
-export type ActorQuery = TimeWindowArgs & { actorId: string; tenantId?: string; actions?: string[] };
-export type TenantQuery = TimeWindowArgs & { tenantId: string };
-export type WatchCriticalArgs = TimeWindowArgs & { severity?: Severity[]; limit?: number; tenantId?: string };
+type Page<T> = { page: T[]; isDone: boolean; continueCursor: string };
+/** Only the fields a job reference has: callers may pass a whole job. */
+const jobRef = ({ jobId, tenantId }: JobRef): JobRef => (tenantId === undefined ? { jobId } : { jobId, tenantId });
 
 const DEFAULT_LIMIT = 50;
 
@@ -177,7 +120,6 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     return await ctx.runQuery(this.component.queries.watchCritical, args);
   }
 
-  // [scale:search] methods for search go here.
   /**
    * Events matching every filter, newest first (by relevance with a free-text
    * `query`). A page may hold fewer than `limit` rows when its scan budget ran
@@ -194,7 +136,8 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     });
   }
 
-  // [scale:stats] methods for getStats and detectAnomalies go here.
+  // ---- Statistics and anomalies ------------------------------------------------
+
   /**
    * Exact counts for any window: total, by severity, category and status,
    * top actions and actors. Reads rollup buckets (at most a few per level)
@@ -204,8 +147,8 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
    * const stats = await auditLog.getStats(ctx, { fromTimestamp: Date.now() - 24 * 60 * 60 * 1000 });
    * ```
    */
-  async getStats(ctx: RunQueryCtx, args: stats.StatsArgs = {}): Promise<AuditStats> {
-    return await stats.getStats(this.component, ctx, args);
+  async getStats(ctx: RunQueryCtx, args: StatsArgs = {}): Promise<AuditStats> {
+    return await ctx.runQuery(this.component.stats.getStats, args);
   }
 
   /**
@@ -216,141 +159,149 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
    * await auditLog.detectAnomalies(ctx, [{ action: "user.login.failed", threshold: 5, windowMinutes: 5 }]);
    * ```
    */
-  async detectAnomalies(
-    ctx: RunQueryCtx,
-    rules: stats.AnomalyRuleInput[],
-    options: stats.DetectOptions = {},
-  ): Promise<Anomaly[]> {
-    return await stats.detectAnomalies(this.component, ctx, rules, options);
+  async detectAnomalies(ctx: RunQueryCtx, rules: AnomalyRuleInput[], options: DetectOptions = {}): Promise<Anomaly[]> {
+    const { tenantId, ...rest } = options;
+    // The option's tenant applies to every rule that names none.
+    const scoped = rules.map((r) => (tenantId === undefined || r.tenantId !== undefined ? { ...r } : { ...r, tenantId }));
+    return await ctx.runQuery(this.component.anomalies.detectAnomalies, { rules: scoped, ...rest });
   }
 
   /**
    * Runs one batch of the statistics rollup now (a cron in the component
    * already runs it every minute). Call until `caughtUp` after a large import.
    */
-  async rollupStats(ctx: RunMutationCtx, options: stats.RollupOptions = {}): Promise<stats.RollupResult> {
-    return await stats.rollupStats(this.component, ctx, options);
+  async rollupStats(ctx: RunMutationCtx, options: RollupOptions = {}): Promise<RollupResult> {
+    return await ctx.runMutation(this.component.stats.rollup, options);
   }
 
   /** How far the rollup has got: `rolledUpThrough` is the `_creationTime` it has folded up to. */
-  async statsStatus(ctx: RunQueryCtx): Promise<stats.StatsStatus> {
-    return await stats.statsStatus(this.component, ctx);
+  async statsStatus(ctx: RunQueryCtx): Promise<StatsStatus> {
+    return await ctx.runQuery(this.component.stats.status, {});
   }
 
-  // [scale:report] methods for generateReport go here.
+  // ---- Reports -------------------------------------------------------------------
+
   /**
    * A report of every event in [startDate, endDate] matching `filters`, built
    * in one transaction: at most 10,000 rows (REPORT_TOO_LARGE otherwise; use
    * `exportReport`). The run is itself logged as `audit.report.generated`, so
    * `ctx` must be a mutation's or an action's.
    */
-  async generateReport(ctx: RunMutationCtx & RunQueryCtx, args: reports.GenerateReportArgs): Promise<Report> {
-    return await reports.generateReport(this.component, ctx, args, (e) => this.reportEvent(ctx, e), this.logOptions);
+  async generateReport(ctx: RunMutationCtx & RunQueryCtx, args: GenerateReportArgs): Promise<Report> {
+    return await reports.generateReport(this.component, ctx, args, (e) => this.oneInput(ctx, e), this.logOptions);
   }
 
   /**
    * Exports a range of any size to file storage in the background (CSV or
    * JSON Lines) and returns the job id; follow it with `getReportExport`.
    */
-  async exportReport(ctx: RunMutationCtx, args: reports.ExportReportArgs): Promise<string> {
-    return await reports.exportReport(this.component, ctx, args, (e) => this.reportEvent(ctx, e), this.logOptions);
+  async exportReport(ctx: RunMutationCtx, args: ExportReportArgs): Promise<string> {
+    return await reports.exportReport(this.component, ctx, args, (e) => this.oneInput(ctx, e), this.logOptions);
   }
 
   /** An export's status and progress; once done, the URLs of its file parts. Null if absent or another tenant's. */
-  async getReportExport(ctx: RunQueryCtx, args: reports.JobRef): Promise<ReportExport | null> {
-    return await reports.getReportExport(this.component, ctx, args);
+  async getReportExport(ctx: RunQueryCtx, args: JobRef): Promise<ReportExport | null> {
+    return await ctx.runQuery(this.component.reports.getExport, jobRef(args));
   }
 
-  /** Stops a running export and deletes what it wrote. False if it was not running. */
-  async cancelReportExport(ctx: RunMutationCtx, args: reports.JobRef): Promise<boolean> {
-    return await reports.cancelReportExport(this.component, ctx, args);
+  /**
+   * Stops a running export and deletes what it wrote; the cancellation is
+   * logged with the caller as actor. False if it was not running.
+   */
+  async cancelReportExport(ctx: RunMutationCtx, args: JobRef & { requestedBy?: string }): Promise<boolean> {
+    const requestEvent = await this.oneInput(ctx, { action: AuditActions.AUDIT_EXPORT_CANCELED, actorId: args.requestedBy });
+    return await ctx.runMutation(this.component.reports.cancelExport, { ...jobRef(args), requestEvent, options: this.logOptions });
   }
 
   /**
    * Restarts a running export from its last recorded part, e.g. when
-   * `updatedAt` has not moved for several minutes (a step that timed out is
-   * not retried by Convex). Safe to call at any time. False if not running.
+   * `updatedAt` has not moved for several minutes (the component's cron does
+   * the same on its own after ten). Safe to call at any time. False if not running.
    */
-  async resumeReportExport(ctx: RunMutationCtx, args: reports.JobRef): Promise<boolean> {
-    return await reports.resumeReportExport(this.component, ctx, args);
+  async resumeReportExport(ctx: RunMutationCtx, args: JobRef): Promise<boolean> {
+    return await ctx.runMutation(this.component.reports.resumeExport, jobRef(args));
   }
 
   /** One part of a finished export's file, as bytes (from an action). */
-  async readReportPart(ctx: RunActionCtx, args: reports.JobRef & { part: number }): Promise<ArrayBuffer | null> {
-    return await reports.readReportPart(this.component, ctx, args);
+  async readReportPart(ctx: RunActionCtx, args: JobRef & { part: number }): Promise<ArrayBuffer | null> {
+    return await ctx.runAction(this.component.reports.readPart, { ...jobRef(args), part: args.part });
   }
 
   /** A finished export's whole file as a streamed Response, for an HTTP action. */
-  async reportFileResponse(ctx: RunActionCtx & RunQueryCtx, args: reports.JobRef): Promise<Response | null> {
-    return await reports.reportFileResponse(this.component, ctx, args);
+  async reportFileResponse(ctx: RunActionCtx & RunQueryCtx, args: JobRef): Promise<Response | null> {
+    return await reports.reportFileResponse(this.component, ctx, jobRef(args));
   }
 
-  private async reportEvent(ctx: RunMutationCtx, event: LogChangeArgs): Promise<EventInput> {
-    const [input] = await this.toInputs(ctx, [event]);
-    return input;
-  }
-
-  // [scale:retention] methods for cleanup, policies and legal holds go here.
+  // ---- Retention -----------------------------------------------------------------
 
   /**
-   * Deletes up to `batchSize` expired events (the seed's call) and returns how
-   * many it deleted. Each call continues where the previous call with the same
-   * arguments stopped, so repeated calls sweep the whole log; 0 does not mean
-   * nothing is left. `cleanupBatch` or `startCleanup` run to completion.
+   * Deletes up to `batchSize` expired events and returns how many it deleted.
+   * Each call continues where the previous call with the same arguments
+   * stopped, so repeated calls sweep the whole log; 0 does not mean nothing
+   * is left. `cleanupBatch` or `startCleanup` run to completion.
    */
-  async cleanup(ctx: RunMutationCtx, args: retention.CleanupOptions = {}): Promise<number> {
-    return await retention.cleanup(this.component, ctx, args);
+  async cleanup(ctx: RunMutationCtx, args: CleanupOptions = {}): Promise<number> {
+    return (await ctx.runMutation(this.component.retention.cleanup, args)).deleted;
   }
 
   /** One batch of a cleanup run you drive: start with `cursor: null`, pass `continueCursor` back until `isDone`. */
-  async cleanupBatch(
-    ctx: RunMutationCtx,
-    args: retention.CleanupOptions & { cursor: string | null },
-  ): Promise<retention.CleanupBatchResult> {
-    return await retention.cleanupBatch(this.component, ctx, args);
+  async cleanupBatch(ctx: RunMutationCtx, args: CleanupOptions & { cursor: string | null }): Promise<CleanupBatchResult> {
+    return await ctx.runMutation(this.component.retention.cleanup, args);
   }
 
   /** Starts a background run that deletes everything expired, batch by batch; one run at a time. */
-  async startCleanup(ctx: RunMutationCtx, args: retention.CleanupOptions = {}): Promise<{ runId: string; alreadyRunning: boolean }> {
-    return await retention.startCleanup(this.component, ctx, args);
+  async startCleanup(ctx: RunMutationCtx, args: CleanupOptions = {}): Promise<{ runId: string; alreadyRunning: boolean }> {
+    return await ctx.runMutation(this.component.retention.startCleanup, args);
   }
 
   /** Stops a background run after its current batch. False if it had already finished. */
   async cancelCleanup(ctx: RunMutationCtx, args: { runId: string }): Promise<boolean> {
-    return await retention.cancelCleanup(this.component, ctx, args.runId);
+    return await ctx.runMutation(this.component.retention.cancelCleanup, { runId: args.runId });
   }
 
   /** A background run's progress and totals. */
-  async getCleanupRun(ctx: RunQueryCtx, args: { runId: string }): Promise<retention.CleanupRun | null> {
-    return await retention.getCleanupRun(this.component, ctx, args.runId);
+  async getCleanupRun(ctx: RunQueryCtx, args: { runId: string }): Promise<CleanupRun | null> {
+    return await ctx.runQuery(this.component.retention.getCleanupRun, { runId: args.runId });
   }
 
   /** Background runs, newest first. */
-  async listCleanupRuns(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions }) {
-    return await retention.listCleanupRuns(this.component, ctx, args.paginationOpts);
+  async listCleanupRuns(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions }): Promise<Page<CleanupRun>> {
+    return await ctx.runQuery(this.component.retention.listCleanupRuns, args);
   }
 
   /** Sets (or with `days: null` removes) the retention of a category, an action, or the default. */
-  async setRetentionPolicy(ctx: RunMutationCtx, args: retention.RetentionPolicyArgs & { by?: string }): Promise<void> {
-    await retention.setRetentionPolicy(this.component, ctx, args);
+  async setRetentionPolicy(ctx: RunMutationCtx, args: RetentionPolicyArgs & { by?: string }): Promise<void> {
+    await ctx.runMutation(this.component.retention.setRetentionPolicy, { ...(await this.withBy(ctx, args)), options: this.logOptions });
   }
 
-  async getRetentionPolicies(ctx: RunQueryCtx): Promise<retention.RetentionPolicies> {
-    return await retention.getRetentionPolicies(this.component, ctx);
+  async getRetentionPolicies(ctx: RunQueryCtx): Promise<RetentionPolicies> {
+    return await ctx.runQuery(this.component.retention.getRetentionPolicies, {});
   }
 
   /** Places a legal hold: no event of that tenant, actor or resource is deleted until it is released. */
-  async placeHold(ctx: RunMutationCtx, args: retention.HoldTarget & { reason?: string; by?: string }): Promise<string> {
-    return await retention.placeHold(this.component, ctx, args);
+  async placeHold(ctx: RunMutationCtx, args: HoldTarget & { reason?: string; by?: string }): Promise<string> {
+    return await ctx.runMutation(this.component.retention.placeHold, { ...(await this.withBy(ctx, args)), options: this.logOptions });
   }
 
   async releaseHold(ctx: RunMutationCtx, args: { holdId: string; by?: string }): Promise<boolean> {
-    return await retention.releaseHold(this.component, ctx, args);
+    return await ctx.runMutation(this.component.retention.releaseHold, { ...(await this.withBy(ctx, args)), options: this.logOptions });
   }
 
   /** Active holds (all with `includeReleased`), newest first. */
-  async listHolds(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions; includeReleased?: boolean }) {
-    return await retention.listHolds(this.component, ctx, args);
+  async listHolds(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions; includeReleased?: boolean }): Promise<Page<LegalHold>> {
+    return await ctx.runQuery(this.component.retention.listHolds, args);
+  }
+
+  /** Who changes a policy or a hold: the caller's `by`, else the authenticated user. */
+  private async withBy<T extends { by?: string }>(ctx: RunMutationCtx, args: T): Promise<T> {
+    if (args.by !== undefined || ctx.auth === undefined || this.options.actorFromAuth === false) return args;
+    const identity = await ctx.auth.getUserIdentity();
+    return identity === null ? args : { ...args, by: identity.subject };
+  }
+
+  private async oneInput(ctx: RunMutationCtx, event: LogChangeArgs): Promise<EventInput> {
+    const [input] = await this.toInputs(ctx, [event]);
+    return input;
   }
 
   private async page<A extends object>(
@@ -445,5 +396,4 @@ async function requestContext(ctx: RunMutationCtx): Promise<RequestContext | und
   return out;
 }
 
-/** Actions, HTTP actions and scheduled functions log through `ctx.runMutation` like mutations do. */
-export type ActionCtx = GenericActionCtx<GenericDataModel>;
+

@@ -38,13 +38,15 @@ import {
   vReport,
   vReportArgs,
   vReportExport,
+  type ExportFormat,
   type GroupField,
   type Report,
+  type ReportFormat,
   type ReportExport,
   type ReportField,
 } from "../shared/report.js";
 import { AuditLog } from "./auditLog.js";
-import type { ReportFilters } from "./reports.js";
+import type { ReportFilters } from "./types.js";
 
 export type AuditScope =
   | string
@@ -327,7 +329,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
         const run = await scopedRun(ctx as GenericQueryCtx<DataModel>, "generateReport", args);
         return await reports.generateReport(ctx, {
           ...run,
-          format: run.format as "csv" | "json",
+          format: run.format as ReportFormat,
           groupBy: run.groupBy as GroupField | undefined,
         });
       },
@@ -342,7 +344,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       returns: v.string(),
       handler: async (ctx, args): Promise<string> => {
         const run = await scopedRun(ctx as GenericQueryCtx<DataModel>, "exportReport", args);
-        return await reports.exportReport(ctx, { ...run, format: run.format as "csv" | "jsonl" });
+        return await reports.exportReport(ctx, { ...run, format: run.format as ExportFormat });
       },
     }),
     /** An export's progress, then its file URLs (reactive). Null when absent or not the caller's to see. */
@@ -362,7 +364,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "report", mutation: "cancelReportExport", jobId });
         // Checked in this transaction: the job cannot change hands between the check and the cancel.
         if ((await visibleJob(ctx as GenericQueryCtx<DataModel>, scope, jobId)) === null) return false;
-        return await reports.cancelReportExport(ctx, jobRef(scope, jobId));
+        return await reports.cancelReportExport(ctx, { ...jobRef(scope, jobId), requestedBy: requester(scope) });
       },
     }),
   };

@@ -31,33 +31,27 @@ export type {
 export type { SearchFilters, SearchPage } from "../shared/filters.js";
 export type { ComponentApi };
 
-export * from "./auditLog.js";
+export { AuditLog } from "./auditLog.js";
+export type * from "./types.js";
 
 export { exposeAuditLogApi } from "./expose.js";
-export type {
-  CleanupOptions,
-  CleanupBatchResult,
-  CleanupRun,
-  CleanupTally,
-  RetentionPolicies,
-  RetentionPolicyArgs,
-  HoldTarget,
-  LegalHold,
-} from "./retention.js";
+export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";
+
 export {
   REPORT_FIELDS,
   DEFAULT_REPORT_FIELDS,
   GROUP_FIELDS,
   REPORT_LIMITS,
+  FORMATS,
   vReport,
   vReportExport,
 } from "../shared/report.js";
-export type { Report, ReportExport, ReportField, GroupField } from "../shared/report.js";
+export type { Report, ReportExport, ReportField, GroupField, ReportFormat, ExportFormat } from "../shared/report.js";
 export { FORMULA_TRIGGERS } from "../shared/csv.js";
-export type { GenerateReportArgs, ExportReportArgs, ReportFilters, DateLike, JobRef } from "./reports.js";
-export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";
+export { SEARCH_FILTERS, vSearchFilters, vSearchPage } from "../shared/filters.js";
 
-// [scale:stats]
-export { vStats, vAnomaly, vAnomalyRule, ANOMALY_LIMITS, MAX_TOP_K } from "../shared/stats.js";
-export type { AuditStats, Anomaly, AnomalyRule } from "../shared/stats.js";
-export type { StatsArgs, AnomalyRuleInput, DetectOptions, RollupOptions, RollupResult, StatsStatus } from "./stats.js";
+export { vCleanupRun, vCleanupBatchResult, vLegalHold, vRetentionPolicies, RETENTION_LIMITS } from "../shared/retention.js";
+export type { CleanupBatchResult, CleanupRun, CleanupTally, LegalHold, RetentionPolicies } from "../shared/retention.js";
+
+export { vStats, vAnomaly, vAnomalyRule, vRollupResult, vStatsStatus, ANOMALY_LIMITS, MAX_TOP_K } from "../shared/stats.js";
+export type { AuditStats, Anomaly, AnomalyRule, RollupResult, StatsStatus } from "../shared/stats.js";

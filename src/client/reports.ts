@@ -1,56 +1,18 @@
 /**
- * Reports, as the AuditLog class runs them: the one-transaction report
- * (`generateReport`), and exports of any size to file storage.
+ * The client's part of reports, where there is more to do than one call:
+ * a one-transaction report is built by the component and logged here (with
+ * the app's redaction and request context), an export's request is logged
+ * with it, and a finished export is streamed back part by part.
  */
-import type { GenericActionCtx, GenericDataModel } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
+import { AuditActions } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
-import type { GroupField, Report, ReportExport, ReportField } from "../shared/report.js";
+import { FORMATS, type Report } from "../shared/report.js";
 import type { EventInput, LogOptions } from "../shared/validators.js";
-import type { SearchFilters } from "../shared/filters.js";
+import type { DateLike, ExportReportArgs, GenerateReportArgs, JobRef, LogChangeArgs, RunActionCtx, RunMutationCtx, RunQueryCtx } from "./types.js";
 
-type RunQueryCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery">;
-type RunMutationCtx = Pick<GenericActionCtx<GenericDataModel>, "runMutation">;
-type RunActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runAction">;
-
-/** A time as milliseconds since the epoch, or a Date. */
-export type DateLike = number | Date;
-
-/** Every search filter except the window (startDate/endDate) and the free-text `query`. */
-export type ReportFilters = Omit<SearchFilters, "fromTimestamp" | "toTimestamp" | "query">;
-
-export type GenerateReportArgs = {
-  /** Inclusive, in ms or a Date. */
-  startDate: DateLike;
-  /** Inclusive, in ms or a Date. */
-  endDate: DateLike;
-  format: "csv" | "json";
-  /** Columns in order; default DEFAULT_REPORT_FIELDS. */
-  includeFields?: ReportField[];
-  groupBy?: GroupField;
-  filters?: ReportFilters;
-  /** Start the CSV with a UTF-8 byte order mark, for Excel. Default false. */
-  bom?: boolean;
-  /** Who asked, for the report's own audit event. Default: the authenticated user. */
-  requestedBy?: string;
-};
-
-export type ExportReportArgs = Omit<GenerateReportArgs, "format" | "groupBy"> & {
-  format: "csv" | "jsonl";
-  /** Largest file part in bytes; default and maximum 8 MiB. */
-  partBytes?: number;
-};
-
-type ToInput = (event: {
-  action: string;
-  category: "admin";
-  severity: "info";
-  actorId?: string;
-  tenantId?: string;
-  resourceType?: string;
-  summary?: string;
-  metadata?: unknown;
-}) => Promise<EventInput>;
+/** Turns the package's own event into what the component stores, as the AuditLog would for the app's. */
+type ToInput = (event: LogChangeArgs) => Promise<EventInput>;
 
 function toMillis(value: DateLike, field: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
@@ -81,9 +43,7 @@ export async function generateReport(
   // Logged after the report is built and before it is returned: a report
   // nobody could log is not handed out. From a mutation both are one transaction.
   const event = await toInput({
-    action: "audit.report.generated",
-    category: "admin",
-    severity: "info",
+    action: AuditActions.AUDIT_REPORT_GENERATED,
     actorId: args.requestedBy,
     tenantId: args.filters?.tenantId,
     resourceType: "auditReport",
@@ -113,9 +73,7 @@ export async function exportReport(
   options: LogOptions,
 ): Promise<string> {
   const requestEvent = await toInput({
-    action: "audit.report.export_started",
-    category: "admin",
-    severity: "info",
+    action: AuditActions.AUDIT_EXPORT_STARTED,
     actorId: args.requestedBy,
     tenantId: args.filters?.tenantId,
   });
@@ -132,39 +90,13 @@ export async function exportReport(
   });
 }
 
-export type JobRef = { jobId: string; tenantId?: string };
-
-export async function getReportExport(component: ComponentApi, ctx: RunQueryCtx, args: JobRef): Promise<ReportExport | null> {
-  return await ctx.runQuery(component.reports.getExport, args);
-}
-
-export async function cancelReportExport(component: ComponentApi, ctx: RunMutationCtx, args: JobRef): Promise<boolean> {
-  return await ctx.runMutation(component.reports.cancelExport, args);
-}
-
-export async function resumeReportExport(component: ComponentApi, ctx: RunMutationCtx, args: JobRef): Promise<boolean> {
-  return await ctx.runMutation(component.reports.resumeExport, args);
-}
-
-export async function readReportPart(
-  component: ComponentApi,
-  ctx: RunActionCtx,
-  args: JobRef & { part: number },
-): Promise<ArrayBuffer | null> {
-  return await ctx.runAction(component.reports.readPart, args);
-}
-
 /**
  * The whole file of a finished export as one streamed Response, part by part
  * (one part in memory at a time), for an HTTP action. Null when the job is
  * not done, not found, or another tenant's.
  */
-export async function reportFileResponse(
-  component: ComponentApi,
-  ctx: RunQueryCtx & RunActionCtx,
-  args: JobRef,
-): Promise<Response | null> {
-  const job = await getReportExport(component, ctx, args);
+export async function reportFileResponse(component: ComponentApi, ctx: RunQueryCtx & RunActionCtx, args: JobRef): Promise<Response | null> {
+  const job = await ctx.runQuery(component.reports.getExport, args);
   if (job === null || job.status !== "done") return null;
   let part = 0;
   const stream = new ReadableStream<Uint8Array>({
@@ -173,17 +105,17 @@ export async function reportFileResponse(
         controller.close();
         return;
       }
-      const bytes = await readReportPart(component, ctx, { ...args, part });
+      const bytes = await ctx.runAction(component.reports.readPart, { ...args, part });
       part += 1;
       if (bytes === null) controller.error(new Error(`part ${part - 1} of report ${args.jobId} is gone`));
       else controller.enqueue(new Uint8Array(bytes));
     },
   });
-  const csv = job.format === "csv";
+  const format = FORMATS[job.format];
   return new Response(stream, {
     headers: {
-      "Content-Type": csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-      "Content-Disposition": `attachment; filename="audit-report-${job.jobId}.${csv ? "csv" : "jsonl"}"`,
+      "Content-Type": format.contentType,
+      "Content-Disposition": `attachment; filename="audit-report-${job.jobId}.${format.extension}"`,
       "Content-Length": String(job.bytes),
     },
   });

@@ -7,6 +7,7 @@
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, mutation, query } from "./_generated/server.js";
 import { checkPageSize } from "../shared/checks.js";
 import { auditError } from "../shared/errors.js";
@@ -14,6 +15,9 @@ import { vCleanupBatchResult, vCleanupRun, vLegalHold, vRetentionPolicies } from
 import { vLogOptions } from "../shared/validators.js";
 import { cancelRun, cleanup as cleanupHandler, runStep, startRun } from "./cleanupRuns.js";
 import { getPolicies, placeHold as placeHoldHandler, releaseHold as releaseHoldHandler, setPolicy } from "./retentionConfig.js";
+
+/** A run as callers see it: without the loop's own fields. */
+const runView = ({ job: _job, scale: _scale, ...run }: Doc<"retentionRuns">) => run;
 
 const vCleanupArgs = {
   olderThanDays: v.optional(v.number()),
@@ -60,7 +64,8 @@ export const getCleanupRun = query({
   returns: v.union(vCleanupRun, v.null()),
   handler: async (ctx, { runId }) => {
     const id = ctx.db.normalizeId("retentionRuns", runId);
-    return id === null ? null : await ctx.db.get(id);
+    const run = id === null ? null : await ctx.db.get(id);
+    return run === null ? null : runView(run);
   },
 });
 
@@ -70,7 +75,7 @@ export const listCleanupRuns = query({
   handler: async (ctx, { paginationOpts }) => {
     checkPageSize(paginationOpts.numItems);
     const result = await ctx.db.query("retentionRuns").order("desc").paginate(paginationOpts);
-    return { page: result.page, isDone: result.isDone, continueCursor: result.continueCursor };
+    return { page: result.page.map(runView), isDone: result.isDone, continueCursor: result.continueCursor };
   },
 });
 

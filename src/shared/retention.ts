@@ -37,8 +37,8 @@ export type CleanupTally = Infer<typeof vCleanupTally>;
 
 export const RUN_STATUSES = ["running", "done", "canceled", "abandoned"] as const;
 
-/** A background cleanup run: a loop of component/loop.ts. */
-export const retentionRunFields = {
+/** A background cleanup run, as callers see it. */
+const runFields = {
   status: literals(RUN_STATUSES),
   olderThanDays: v.optional(v.number()),
   preserveSeverity: v.array(vSeverity),
@@ -46,10 +46,8 @@ export const retentionRunFields = {
   /** The run's clock: every cutoff is measured from it, so a run has one answer. */
   now: v.number(),
   cursor: v.union(v.string(), v.null()),
-  /** The loop's fields: the batch that may run next, its scheduled job, its size factor. */
+  /** The batch that may run next. */
   seq: v.number(),
-  job: v.optional(v.id("_scheduled_functions")),
-  scale: v.optional(v.number()),
   batches: v.number(),
   ...vTally,
   /** What the run's batches cost, as Convex counted it (a delete reads and writes its document). */
@@ -60,7 +58,13 @@ export const retentionRunFields = {
   updatedAt: v.number(),
   finishedAt: v.optional(v.number()),
 };
-export const vCleanupRun = v.object({ _id: v.string(), _creationTime: v.number(), ...retentionRunFields });
+/** As stored: a loop of component/loop.ts, with its next batch's scheduled job and its size factor. */
+export const retentionRunFields = {
+  ...runFields,
+  job: v.optional(v.id("_scheduled_functions")),
+  scale: v.optional(v.number()),
+};
+export const vCleanupRun = v.object({ _id: v.string(), _creationTime: v.number(), ...runFields });
 export type CleanupRun = Infer<typeof vCleanupRun>;
 
 /** One batch of a cleanup: what it did, where to continue, and the run's totals so far. */

@@ -775,11 +775,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           documentsRead: number;
           documentsWritten: number;
           finishedAt?: number;
-          job?: string;
           now: number;
           olderThanDays?: number;
           preserveSeverity: Array<"info" | "warning" | "error" | "critical">;
-          scale?: number;
           scanned: number;
           seq: number;
           skippedHeld: number;
@@ -839,11 +837,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             documentsRead: number;
             documentsWritten: number;
             finishedAt?: number;
-            job?: string;
             now: number;
             olderThanDays?: number;
             preserveSeverity: Array<"info" | "warning" | "error" | "critical">;
-            scale?: number;
             scanned: number;
             seq: number;
             skippedHeld: number;
