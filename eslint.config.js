@@ -13,8 +13,9 @@ const nodeGlobals = Object.fromEntries(
 );
 
 // A Convex query's `.filter()` still reads (and is billed for) every document the index range
-// hands it, and convex-test under-counts it: keep component reads as index ranges and filter in
-// TypeScript while iterating (see REFERENCE.md §1-2). Matches `.filter(` called directly on the
+// hands it, and convex-test applies it before counting reads, so tests under-count what it costs:
+// keep component reads as index ranges and filter in TypeScript while iterating
+// (src/component/README.md, "Reading"). Matches `.filter(` called directly on the
 // result of `.query(...)`, `.withIndex(...)`, `.withSearchIndex(...)`, `.order(...)` or
 // `.fullTableScan()`; array `.filter` (e.g. on `Object.entries(...)`) is not affected.
 const convexQueryFilter = {

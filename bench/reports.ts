@@ -1,5 +1,5 @@
 /**
- * report_* scenarios: the seed's one-transaction CSV report over the newest
+ * report_* scenarios: the README's one-transaction CSV report over the newest
  * 10,000 events, and exports of everything (CSV) and of the busiest tenant
  * (JSON Lines) through the background action, to file storage. Every row of
  * every file is read back (a strict RFC 4180 reader for CSV) and compared,
@@ -55,7 +55,7 @@ export const reportScenarios: ScenarioGroup = {
     const auditLog = new AuditLog(auditLogApi);
     const rows = model.rows;
 
-    // report_csv_10k: the seed's call over the newest 10,000 events (the window
+    // report_csv_10k: the README's call over the newest 10,000 events (the window
     // ends where the data ends, so the bench's own writes stay out of it).
     {
       const order = newestFirst(rows, () => true);
@@ -87,7 +87,7 @@ export const reportScenarios: ScenarioGroup = {
         report.recordCount,
         correct,
         { text: "reads ≤ rows + 2, one transaction", met: (s) => s.documentsRead <= s.rows + 2 },
-        `seed's call (4 columns, groupBy action) over the newest ${expected.length} events; ${report.bytes} bytes of CSV, ` +
+        `the README's call (4 columns, groupBy action) over the newest ${expected.length} events; ${report.bytes} bytes of CSV, ` +
           `${report.groups?.length} groups; the 1 write is the report's own audit event`,
       );
     }

@@ -8,7 +8,7 @@
  * - `cleanup.hold`: the same with a legal hold on the busiest tenant;
  * - `cleanup.background`: `startCleanup`, batches scheduling themselves, with
  *   the hold still on and an action policy that keeps sign-ins longer;
- * - `cleanup.seedCall`: the seed's call as written (90 days, critical kept,
+ * - `cleanup.seedCall`: the README's call as written (90 days, critical kept,
  *   batchSize 100) through the AuditLog client.
  *
  * Costs are summed over every batch of a run. Convex charges a delete one
@@ -177,7 +177,7 @@ export const retentionScenarios: ScenarioGroup = {
       await measure((ctx: Ctx) => ctx.runMutation(r.releaseHold, { holdId }));
     }
 
-    // 4. The seed's call, as written, through the client.
+    // 4. The README's call, as written, through the client.
     {
       const auditLog = new AuditLog(auditLogApi);
       const before = model.rows.flatMap((row, i) => (gone.has(i) || SEVERITY_NAMES[row.severity] !== "critical" ? [] : [i]));

@@ -47,7 +47,7 @@ export const searchScenarios: ScenarioGroup = {
     const cases: Array<{ name: string; note: string; filters: SearchFilters; scanBudget?: number }> = [
       {
         name: "search_seed",
-        note: "the seed's filters: warning+ severities, user.login.failed, tag, last 24 h",
+        note: "the README's filters: warning+ severities, user.login.failed, tag, last 24 h",
         filters: { severity: ["warning", "error", "critical"], actions: ["user.login.failed"], fromTimestamp: w.end - DAY, tags: ["sso"] },
       },
       {

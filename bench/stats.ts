@@ -10,7 +10,7 @@
  *   millisecond edges that cut through buckets of every level.
  * - `getStats_tenant`: the busiest tenant, 30 days.
  * - `getStats_30d.tail`: the 30-day window with TAIL events not rolled up.
- * - `detectAnomalies`: six rules in one call (the seed's two, per actor, per
+ * - `detectAnomalies`: six rules in one call (the README's two, per actor, per
  *   tenant, two baselines), and each rule on its own.
  */
 import { lookupAction } from "../src/shared/catalog.js";
@@ -185,7 +185,7 @@ export const statsScenarios: ScenarioGroup = {
       const { result, cost } = await measure((ctx) => ctx.runQuery(api.anomalies.detectAnomalies, { rules: all, now }));
       const want = modelAnomalies(evs, all, now);
       record("detectAnomalies", cost, result.length, sameAnomalies(result, want), readsAtMost(ANOMALY_READS_PER_RULE * all.length),
-        `${all.length} rules in one call (the seed's two, per actor, per tenant, two baselines): ${result.length} fired`);
+        `${all.length} rules in one call (the README's two, per actor, per tenant, two baselines): ${result.length} fired`);
       for (const [label, rule] of rules) {
         const one = await measure((ctx) => ctx.runQuery(api.anomalies.detectAnomalies, { rules: [rule], now }));
         const wantOne = modelAnomalies(evs, [rule], now);

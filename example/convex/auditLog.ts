@@ -22,7 +22,7 @@ export const typedAuditLog = new AuditLog(components.auditLog, {
   actions: appActions,
 });
 
-// The seed's exposed API. The auth result scopes what each caller sees: a
+// The exposed API, as the README shows it. The auth result scopes what each caller sees: a
 // user id reads only that user's own events; `{ tenantId }` confines every
 // query to one organisation; `{ admin: true }` reads everything. Reports obey
 // the same scopes: anyone signed in may run one, on what they may read.

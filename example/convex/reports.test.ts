@@ -226,7 +226,7 @@ async function sha256Hex(bytes: Uint8Array | string) {
 }
 
 describe("generateReport (one transaction)", () => {
-  test("the seed's call, as written, from the example app: CSV grouped by action, and the run is logged", async () => {
+  test("the README's call, as written, from the example app: CSV grouped by action, and the run is logged", async () => {
     const t = initConvexTest();
     const specs: RowSpec[] = Array.from({ length: 60 }, (_, i) => ({
       a: (i % 5) - 1,

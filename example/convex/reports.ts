@@ -20,7 +20,7 @@ function monthBounds(month: string | undefined) {
 }
 
 /**
- * The seed's compliance report: a month of events as CSV, grouped by action.
+ * The README's compliance report: a month of events as CSV, grouped by action.
  * A mutation, because the report run is itself logged (audit.report.generated).
  */
 export const monthlyComplianceReport = mutation({

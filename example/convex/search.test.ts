@@ -188,7 +188,7 @@ describe("plans and costs", () => {
     expect(pages).toBeGreaterThanOrEqual(9);
   });
 
-  test("the seed's call, as written", async () => {
+  test("the README's call, as written", async () => {
     const t = initConvexTest();
     await t.run((ctx) =>
       auditLog.logBulk(ctx, [

@@ -1,5 +1,5 @@
 /**
- * Each call of the original API's README, as written there (seed 000), against
+ * Each call of the original API's README, as written there , against
  * the example app. Calls in function bodies are the README's text; only the
  * surrounding setup is ours.
  */
@@ -12,7 +12,7 @@ import { api } from "./_generated/api";
 import { initConvexTest, modules } from "./setup.test-helper";
 import { auditLog } from "./auditLog";
 
-describe("the seed README's calls, as written", () => {
+describe("the original API README's calls, as written", () => {
   test("logChange from updateUserProfile records a redacted structured diff", async () => {
     const t = initConvexTest();
     const userId = await t.run((ctx) => ctx.db.insert("users", { name: "Ada", email: "ada@old.example" }));

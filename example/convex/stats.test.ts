@@ -30,7 +30,7 @@ async function seed() {
 }
 
 describe("statistics through the client", () => {
-  test("the seed's getStats and detectAnomalies calls work as written, before and after the rollup", async () => {
+  test("the README's getStats and detectAnomalies calls work as written, before and after the rollup", async () => {
     const { t } = await seed();
     const check = async () => {
       await t.run(async (ctx) => {

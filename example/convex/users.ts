@@ -2,7 +2,7 @@ import { v } from "convex/values";
 import { internalMutation, mutation, query } from "./_generated/server";
 import { auditLog } from "./auditLog";
 
-// The seed README's calls, as written there.
+// The original API README's calls, as written there.
 export const updateUserProfile = mutation({
   args: { userId: v.id("users"), name: v.string(), email: v.string() },
   handler: async (ctx, args) => {
@@ -15,7 +15,7 @@ export const updateUserProfile = mutation({
     // Log the change with automatic diff
     await auditLog.logChange(ctx, {
       action: "user.profile.updated",
-      // @ts-expect-error The seed README reads `.subject` off the Promise; it is undefined at run time and the actor comes from ctx.auth instead.
+      // @ts-expect-error The original API's README reads `.subject` off the Promise; it is undefined at run time and the actor comes from ctx.auth instead.
       actorId: ctx.auth.getUserIdentity()?.subject,
       resourceType: "users",
       resourceId: args.userId,

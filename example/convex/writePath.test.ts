@@ -32,7 +32,7 @@ describe("write path", () => {
     expect(cost).toEqual({ written: 1, read: 0 });
   });
 
-  test("the seed's log call stores the catalogued category and the tags", async () => {
+  test("the README's log call stores the catalogued category and the tags", async () => {
     const t = initConvexTest();
     const id = await t.run((ctx) =>
       auditLog.log(ctx, { action: "user.login", actorId: "u1", severity: "info", metadata: { method: "password" }, tags: ["authentication"] }),

@@ -120,7 +120,7 @@ describe("detectAnomalies is exact against a model", () => {
     );
   });
 
-  test("the seed's rules, as written", async () => {
+  test("the README's rules, as written", async () => {
     const t = init();
     const now = Date.now();
     const evs: Ev[] = [

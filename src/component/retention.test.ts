@@ -366,7 +366,7 @@ describe("cleanup against the model", () => {
     );
   });
 
-  test("the seed's cursor-less call sweeps everything when repeated, even when the oldest rows are held", async () => {
+  test("the README's cursor-less call sweeps everything when repeated, even when the oldest rows are held", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(NOW);
     await fc.assert(
@@ -380,7 +380,7 @@ describe("cleanup against the model", () => {
           await configure(t, { categoryDays: {}, actionDays: {} }, h);
           await rollUp(t);
           const seedCall = { ...call, olderThanDays: call.olderThanDays ?? 30 };
-          // Repeat until a sweep completes, as a cron calling the seed's API would.
+          // Repeat until a sweep completes, as a cron calling `cleanup` would.
           for (let i = 0; ; i++) {
             const r = await t.mutation(api.retention.cleanup, {
               olderThanDays: seedCall.olderThanDays,
@@ -518,7 +518,7 @@ describe("cleanup never stalls and never reads what it may not delete", () => {
         batchSize: 4,
       });
       expect(totals.deleted).toBe(5);
-      // The seed's call (no cursor) gets there too, by resuming its sweep.
+      // The cursor-less call gets there too, by resuming its sweep.
       const t2 = await setUp();
       const counts: number[] = [];
       for (let i = 0; i < 6; i++) {

@@ -25,14 +25,14 @@ export default defineSchema({
     .index("by_tenant_actor", ["tenantId", "actorId", "timestamp"])
     .index("by_tenant_actor_action", ["tenantId", "actorId", "action", "timestamp"])
     .index("by_tenant_severity", ["tenantId", "severity", "timestamp"])
-    // For search, statistics and anomalies ([scale]): each filter a planner may lead with.
+    // For search, statistics and anomalies: each filter a planner may lead with.
     .index("by_tenant_action", ["tenantId", "action", "timestamp"])
     .index("by_category", ["category", "timestamp"])
     .index("by_tenant_category", ["tenantId", "category", "timestamp"])
     .index("by_status", ["status", "timestamp"])
     .index("by_tenant_status", ["tenantId", "status", "timestamp"])
     .index("by_idempotency", ["tenantId", "idempotencyKey"])
-    // [scale:retention] Severity first so preserved severities are never in a
+    // For retention: severity first so preserved severities are never in a
     // cleanup scan; then tenant so a held tenant is stepped over by range; then
     // the fields a policy keys on, so each scanned range is one expiry cutoff.
     .index("by_retention", ["severity", "tenantId", "category", "action", "timestamp"])
@@ -43,7 +43,7 @@ export default defineSchema({
       filterFields: ["tenantId", "severity", "category", "status", "action"],
     }),
 
-  // [scale:retention] Retention policies, legal holds and cleanup runs. Written
+  // Retention policies, legal holds and cleanup runs. Written
   // by cleanup and by admin calls only, never on the log path.
   retentionConfig: defineTable({
     defaultDays: v.optional(v.number()),
@@ -57,14 +57,14 @@ export default defineSchema({
   }),
   retentionHolds: defineTable(retentionHoldFields).index("by_active", ["active", "placedAt"]),
   retentionRuns: defineTable(retentionRunFields).index("by_status", ["status", "startedAt"]),
-  /** Where the seed's cursor-less `cleanup` call resumes, per argument shape. */
+  /** Where a cursor-less `cleanup` call resumes, per argument shape. */
   retentionSweeps: defineTable({ shape: v.string(), cursor: v.string(), updatedAt: v.number() }).index("by_shape", ["shape"]),
 
-  // [scale:report] Export jobs: status, progress and the file parts in storage.
+  // Export jobs: status, progress and the file parts in storage.
   reports: defineTable(reportJobFields).index("by_tenant", ["tenantId", "createdAt"]).index("by_status", ["status", "updatedAt"]),
 
-  // [scale:stats] Rollups for getStats and detectAnomalies, written only by the
-  // single-writer rollup loop (stats.ts), never on the log path.
+  // Rollups for getStats and detectAnomalies, written only by the
+  // single-writer rollup loop (rollup.ts), never on the log path.
   /** The loop's cursor: every event with `_creationTime` ≤ `through` is folded. One document. */
   statCursor: defineTable({
     /** Absent until the first event is folded. */

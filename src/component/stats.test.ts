@@ -324,7 +324,7 @@ describe("getStats is exact against a model", () => {
     expect(strip(after.result)).toEqual(strip(before.result));
   });
 
-  test("the seed's call works as written: last 24 h, toTimestamp defaults to now", async () => {
+  test("the README's call works as written: last 24 h, toTimestamp defaults to now", async () => {
     const t = init();
     const now = Date.now();
     await t.mutation(api.log.logBulk, {

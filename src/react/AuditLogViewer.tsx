@@ -8,8 +8,9 @@
 import { useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
 import { renderChangeValue } from "../shared/diff.js";
 import { renderPath } from "../shared/values.js";
-import { CATEGORIES, SEVERITIES, STATUSES, type AuditEvent, type Change } from "../shared/validators.js";
-import { type SearchFilters } from "../shared/filters.js";
+import { SEARCH_FILTERS, type SearchFilters } from "../shared/filters.js";
+import { FORMATS } from "../shared/report.js";
+import type { AuditEvent, Change, Severity } from "../shared/validators.js";
 import { AuditLogErrorBoundary } from "./ErrorBoundary.js";
 import { downloadText, eventsToCsv, eventsToJson } from "./exportEvents.js";
 import { EMPTY_FILTERS, toLocalDateTime, validateAuditFilters, type AuditFilterDraft } from "./filters.js";
@@ -132,15 +133,15 @@ function FilterBar({ draft, onChange }: { draft: AuditFilterDraft; onChange: (d:
       </select>
     </label>
   );
-  const toggleSeverity = (level: (typeof SEVERITIES)[number]) =>
+  const toggleSeverity = (level: Severity) =>
     set("severity", draft.severity.includes(level) ? draft.severity.filter((s) => s !== level) : [...draft.severity, level]);
   return (
     <div style={{ display: "flex", flexDirection: "column", gap: 8 }}>
       <div style={S.bar}>
         {text("query", "Search", "words in action, summary, actor…", 220)}
         <fieldset style={{ ...S.field, border: "none", padding: 0, margin: 0, flexDirection: "row", gap: 8, alignItems: "center" }}>
-          <legend style={{ ...S.field, float: "left", marginRight: 4 }}>Severity</legend>
-          {SEVERITIES.map((level) => (
+          <legend style={{ ...S.field, float: "left", marginRight: 4 }}>{SEARCH_FILTERS.severity.label}</legend>
+          {SEARCH_FILTERS.severity.allowed.map((level) => (
             <label key={level} style={{ display: "flex", alignItems: "center", gap: 3, color: getSeverityColor(level), fontWeight: 600, fontSize: 12 }}>
               <input
                 type="checkbox"
@@ -152,15 +153,15 @@ function FilterBar({ draft, onChange }: { draft: AuditFilterDraft; onChange: (d:
             </label>
           ))}
         </fieldset>
-        {choice("status", "Status", STATUSES)}
-        {choice("category", "Category", CATEGORIES)}
+        {choice("status", SEARCH_FILTERS.status.label, SEARCH_FILTERS.status.allowed)}
+        {choice("category", SEARCH_FILTERS.category.label, SEARCH_FILTERS.category.allowed)}
       </div>
       <div style={S.bar}>
-        {text("actions", "Action", "user.login, …")}
-        {text("actors", "Actor", "user ids, comma-separated")}
-        {text("resourceType", "Resource type", "documents", 110)}
-        {text("resourceId", "Resource id", "id", 110)}
-        {text("tenantId", "Tenant", "org id", 100)}
+        {text("actions", SEARCH_FILTERS.actions.label, "user.login, …")}
+        {text("actors", SEARCH_FILTERS.actorIds.label, "user ids, comma-separated")}
+        {text("resourceType", SEARCH_FILTERS.resourceType.label, "documents", 110)}
+        {text("resourceId", SEARCH_FILTERS.resourceId.label, "id", 110)}
+        {text("tenantId", SEARCH_FILTERS.tenantId.label, "org id", 100)}
         <label style={S.field}>
           From
           <input type="datetime-local" data-testid="audit-filter-from" style={S.input} value={draft.from} onChange={(e) => set("from", e.target.value)} />
@@ -224,8 +225,8 @@ function Results({ search, filters, pageSize = DEFAULT_PAGE_SIZE, scanBudget, ma
     });
   const exportAs = (format: "csv" | "json") => {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    if (format === "csv") downloadText(`${exportFileName}-${stamp}.csv`, eventsToCsv(results), "text/csv;charset=utf-8");
-    else downloadText(`${exportFileName}-${stamp}.json`, eventsToJson(results), "application/json");
+    const { extension, contentType } = FORMATS[format];
+    downloadText(`${exportFileName}-${stamp}.${extension}`, format === "csv" ? eventsToCsv(results) : eventsToJson(results), contentType);
   };
 
   const statusText =

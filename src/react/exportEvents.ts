@@ -3,7 +3,7 @@
  * server's `generateReport` (shared/report.ts): CSV cells are neutralised
  * against formula injection, nested values are written as JSON.
  */
-import { csvHeader, csvRecord, DEFAULT_REPORT_FIELDS, jsonRecord, REPORT_FIELDS, type ReportField } from "../shared/report.js";
+import { DEFAULT_REPORT_FIELDS, FORMATS, jsonRecord, REPORT_FIELDS, type ReportField } from "../shared/report.js";
 import type { AuditEvent } from "../shared/validators.js";
 
 /** The viewer's CSV columns: the server report's defaults, and what the viewer shows besides (the diff as text). */
@@ -21,8 +21,8 @@ export const VIEWER_EXPORT_FIELDS: readonly ReportField[] = [
 
 /** CSV (RFC 4180, CRLF, UTF-8 BOM for Excel), one row per event. */
 export function eventsToCsv(events: readonly AuditEvent[], columns: readonly ReportField[] = VIEWER_EXPORT_FIELDS): string {
-  let out = csvHeader(columns, true);
-  for (const e of events) out += csvRecord(e, columns);
+  let out = FORMATS.csv.header(columns, true);
+  for (const e of events) out += FORMATS.csv.row(e, columns);
   return out;
 }
 

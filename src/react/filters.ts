@@ -4,8 +4,9 @@
  * form instead of a failed query; the server checks again and its errors are
  * shown too (see AuditLogErrorBoundary).
  */
-import { CATEGORIES, LIMITS, SEVERITIES, STATUSES, type Category, type Severity, type Status } from "../shared/validators.js";
-import { type SearchFilters } from "../shared/filters.js";
+import { isOneOf } from "../shared/checks.js";
+import { FILTER_LIMITS as SERVER_LIMITS, SEARCH_FILTERS, type SearchFilters } from "../shared/filters.js";
+import type { Category, Severity, Status } from "../shared/validators.js";
 
 export type AuditFilterDraft = {
   severity: Severity[];
@@ -39,11 +40,11 @@ export const EMPTY_FILTERS: AuditFilterDraft = {
   query: "",
 };
 
-/** What the server accepts (component/search.ts): checked in the browser to say so before asking. */
+/** What the server accepts (shared/filters.ts): checked in the browser to say so before asking. */
 export const FILTER_LIMITS = {
-  maxValues: LIMITS.maxFilterValues,
-  maxIdLength: LIMITS.maxIdLength,
-  maxQueryLength: LIMITS.maxSearchQueryLength,
+  maxValues: SERVER_LIMITS.maxValues,
+  maxIdLength: SERVER_LIMITS.maxValueLength,
+  maxQueryLength: SERVER_LIMITS.maxQueryLength,
 } as const;
 
 export type ValidatedFilters = { filters: SearchFilters; errors: string[] };
@@ -91,17 +92,18 @@ export function validateAuditFilters(draft: AuditFilterDraft): ValidatedFilters 
     return v;
   };
 
-  const severity = draft.severity.filter((s) => (SEVERITIES as readonly string[]).includes(s));
-  if (severity.length !== draft.severity.length) errors.push(`Severity must be one of ${SEVERITIES.join(", ")}.`);
+  const F = SEARCH_FILTERS;
+  const severity = draft.severity.filter((s) => isOneOf(s, F.severity.allowed));
+  if (severity.length !== draft.severity.length) errors.push(`${F.severity.label} must be one of ${F.severity.allowed.join(", ")}.`);
   if (severity.length > 0) filters.severity = [...new Set(severity)];
-  const actions = list(draft.actions, "Action");
+  const actions = list(draft.actions, F.actions.label);
   if (actions) filters.actions = actions;
-  const actorIds = list(draft.actors, "Actor");
+  const actorIds = list(draft.actors, F.actorIds.label);
   if (actorIds) filters.actorIds = actorIds;
 
-  const resourceType = text(draft.resourceType, "Resource type");
-  const resourceId = text(draft.resourceId, "Resource id");
-  const tenantId = text(draft.tenantId, "Tenant");
+  const resourceType = text(draft.resourceType, F.resourceType.label);
+  const resourceId = text(draft.resourceId, F.resourceId.label);
+  const tenantId = text(draft.tenantId, F.tenantId.label);
   if (resourceType !== undefined) filters.resourceType = resourceType;
   if (resourceId !== undefined) {
     if (resourceType === undefined) errors.push("A resource id needs a resource type.");
@@ -109,13 +111,11 @@ export function validateAuditFilters(draft: AuditFilterDraft): ValidatedFilters 
   }
   if (tenantId !== undefined) filters.tenantId = tenantId;
 
-  if (draft.status !== "") {
-    if ((STATUSES as readonly string[]).includes(draft.status)) filters.status = draft.status;
-    else errors.push(`Status must be one of ${STATUSES.join(", ")}.`);
-  }
-  if (draft.category !== "") {
-    if ((CATEGORIES as readonly string[]).includes(draft.category)) filters.category = draft.category;
-    else errors.push(`Category must be one of ${CATEGORIES.join(", ")}.`);
+  for (const key of ["status", "category"] as const) {
+    const value = draft[key];
+    if (value === "") continue;
+    if (isOneOf(value, F[key].allowed)) filters[key] = value;
+    else errors.push(`${F[key].label} must be one of ${F[key].allowed.join(", ")}.`);
   }
 
   const from = draft.from.trim() === "" ? undefined : parseLocalDateTime(draft.from.trim());

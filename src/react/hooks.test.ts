@@ -78,7 +78,7 @@ describe("paginated hooks pass the app's reference, its arguments and the page s
     expect(result.current.loadMore).toBe(loadMore);
   });
 
-  test("the seed's usePaginatedAuditLog still works as documented", () => {
+  test("the README's usePaginatedAuditLog still works as documented", () => {
     renderHook(() => usePaginatedAuditLog(listByTenant, { tenantId: "acme" }, { initialNumItems: 25 }));
     expect(paged).toHaveBeenLastCalledWith(listByTenant, { tenantId: "acme" }, { initialNumItems: 25 });
   });
