@@ -6,6 +6,7 @@ import { api } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
 import { parseCsv } from "../../test/support/csv";
+import { modelMatch, newestFirst } from "../../test/support/filterModel";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -101,22 +102,7 @@ type Filters = {
   resourceId?: string;
 };
 
-function modelMatch(r: Row, f: Filters, start: number, end: number) {
-  return (
-    r.timestamp >= start &&
-    r.timestamp <= end &&
-    (f.tenantId === undefined || r.tenantId === f.tenantId) &&
-    (f.severity === undefined || f.severity.includes(r.severity)) &&
-    (f.actions === undefined || f.actions.includes(r.action)) &&
-    (f.actorIds === undefined || (r.actorId !== undefined && f.actorIds.includes(r.actorId))) &&
-    (f.resourceType === undefined || r.resourceType === f.resourceType) &&
-    (f.resourceId === undefined || r.resourceId === f.resourceId) &&
-    (f.status === undefined || r.status === f.status) &&
-    (f.category === undefined || r.category === f.category) &&
-    (f.tags === undefined || f.tags.every((tag) => r.tags.includes(tag)))
-  );
-}
-const newestFirst = (rows: Row[]) => [...rows].sort((a, b) => b.timestamp - a.timestamp || b.seq - a.seq);
+const inWindow = (f: Filters, start: number, end: number) => ({ ...f, fromTimestamp: start, toTimestamp: end });
 /** Group keys ascending by code unit, events without a value last; newest first inside a group (stable sort). */
 function grouped(rows: Row[], by: GroupField | undefined) {
   if (by === undefined) return rows;
@@ -244,7 +230,7 @@ describe("generateReport (one transaction)", () => {
     const report = await t.withIdentity(admin).mutation(api.reports.monthlyComplianceReport, { month: "2025-03" });
 
     const columns = ["timestamp", "action", "actorId", "resourceType"] as const;
-    const expected = grouped(newestFirst(model.filter((r) => modelMatch(r, {}, MARCH, END_OF_MARCH))), "action");
+    const expected = grouped(newestFirst(model.filter((r) => modelMatch(r, inWindow({}, MARCH, END_OF_MARCH)))), "action");
     expect(expected.length).toBeGreaterThan(30);
     expect(expected.length).toBeLessThan(60);
     const [header, ...rows] = parseCsv(report.data);
@@ -321,7 +307,7 @@ describe("generateReport (one transaction)", () => {
           const report = await t.run((ctx) =>
             auditLog.generateReport(ctx, { startDate: start, endDate: end, format, includeFields, groupBy, filters }),
           );
-          const expected = grouped(newestFirst(model.filter((r) => modelMatch(r, filters, start, end))), groupBy);
+          const expected = grouped(newestFirst(model.filter((r) => modelMatch(r, inWindow(filters, start, end)))), groupBy);
           matched += expected.length;
           const columns: ModelField[] = groupBy !== undefined && !includeFields.includes(groupBy) ? [groupBy, ...includeFields] : includeFields;
           expect(report.columns).toEqual(columns);
@@ -485,7 +471,7 @@ describe("exportReport (any size, to file storage)", () => {
     await runExport(t);
 
     const job = (await t.run((ctx) => auditLog.getReportExport(ctx, { jobId })))!;
-    const expected = newestFirst(model.filter((r) => modelMatch(r, {}, MARCH, END_OF_MARCH)));
+    const expected = newestFirst(model.filter((r) => modelMatch(r, inWindow({}, MARCH, END_OF_MARCH))));
     expect(job.status).toBe("done");
     expect(job.rowsWritten).toBe(expected.length);
     expect(job.files.length).toBeGreaterThan(3);
@@ -541,7 +527,7 @@ describe("exportReport (any size, to file storage)", () => {
       }),
     );
     await runExport(t);
-    const expected = newestFirst(model.filter((r) => modelMatch(r, filters, MARCH, END_OF_MARCH)));
+    const expected = newestFirst(model.filter((r) => modelMatch(r, inWindow(filters, MARCH, END_OF_MARCH))));
     expect(expected.length).toBeGreaterThan(20);
     const job = (await t.run((ctx) => auditLog.getReportExport(ctx, { jobId, tenantId: "org1" })))!;
     expect(job).toMatchObject({ status: "done", rowsWritten: expected.length, tenantId: "org1", requestedBy: "auditor_7" });
@@ -628,7 +614,7 @@ describe("exportReport (any size, to file storage)", () => {
     expect(await t.run((ctx) => auditLog.resumeReportExport(ctx, { jobId }))).toBe(true);
     await runExport(t);
     const job = (await t.run((ctx) => auditLog.getReportExport(ctx, { jobId })))!;
-    const expected = newestFirst(model.filter((r) => modelMatch(r, {}, MARCH, END_OF_MARCH)));
+    const expected = newestFirst(model.filter((r) => modelMatch(r, inWindow({}, MARCH, END_OF_MARCH))));
     expect(job.status).toBe("done");
     const text = new TextDecoder().decode(concat(await readAll(t, jobId, job.files.length)));
     expect(parseCsv(text)).toEqual([["_id"], ...expected.map((r) => [r.id])]);

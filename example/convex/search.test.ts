@@ -5,6 +5,7 @@ import type { SearchFilters } from "convex-audit-log";
 import { components } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
+import { modelMatch, newestFirst } from "../../test/support/filterModel";
 
 type T = ReturnType<typeof initConvexTest>;
 const ACTORS = ["alice", "bob", "carol", "dave"];
@@ -48,22 +49,6 @@ async function seed(t: T, rows: fc.Arbitrary<unknown> extends never ? never : Ar
   return events.map((e, seq): Row => ({ ...e, id: ids[seq], seq }));
 }
 
-function modelMatch(r: Row, f: SearchFilters) {
-  return (
-    (f.fromTimestamp === undefined || r.timestamp >= f.fromTimestamp) &&
-    (f.toTimestamp === undefined || r.timestamp <= f.toTimestamp) &&
-    (f.tenantId === undefined || r.tenantId === f.tenantId) &&
-    (f.severity === undefined || f.severity.includes(r.severity)) &&
-    (f.actions === undefined || f.actions.includes(r.action)) &&
-    (f.actorIds === undefined || (r.actorId !== undefined && f.actorIds.includes(r.actorId))) &&
-    (f.resourceType === undefined || r.resourceType === f.resourceType) &&
-    (f.resourceId === undefined || r.resourceId === f.resourceId) &&
-    (f.status === undefined || r.status === f.status) &&
-    (f.category === undefined || r.category === f.category) &&
-    (f.tags === undefined || f.tags.every((tag) => r.tags.includes(tag)))
-  );
-}
-const newestFirst = (rows: Row[]) => [...rows].sort((a, b) => b.timestamp - a.timestamp || b.seq - a.seq);
 
 const filterParts = {
   severity: fc.subarray([...SEVERITIES], { minLength: 1 }),

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import { LOOP_LIMITS } from "./loop.js";
-import { initConvexTest, type T } from "./setup.test.js";
+import { cleanupRun, initConvexTest, type T } from "./setup.test.js";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
@@ -30,27 +30,8 @@ async function oldEvents(t: T, n: number) {
 
 /** A running cleanup run whose batches stopped without a word (its step lost), last seen `ago` ms before now. */
 async function stalledRun(t: T, ago: number, scale?: number) {
-  return await t.run(async (ctx) =>
-    ctx.db.insert("retentionRuns", {
-      status: "running",
-      olderThanDays: 90,
-      preserveSeverity: [],
-      batchSize: 4,
-      now: NOW,
-      cursor: null,
-      seq: 0,
-      batches: 0,
-      scanned: 0,
-      deleted: 0,
-      skippedHeld: 0,
-      skippedNotRolledUp: 0,
-      documentsRead: 0,
-      bytesRead: 0,
-      documentsWritten: 0,
-      startedAt: NOW - ago,
-      updatedAt: NOW - ago,
-      ...(scale === undefined ? {} : { scale }),
-    }),
+  return await t.run((ctx) =>
+    ctx.db.insert("retentionRuns", cleanupRun(NOW, { startedAt: NOW - ago, updatedAt: NOW - ago, ...(scale === undefined ? {} : { scale }) })),
   );
 }
 

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api.js";
-import { initConvexTest, type T } from "./setup.test.js";
+import { cleanupRun, initConvexTest, type T } from "./setup.test.js";
 import {
   CATEGORIES,
   SEVERITIES,
@@ -868,25 +868,8 @@ describe("background runs", () => {
     vi.useFakeTimers();
     vi.setSystemTime(NOW);
     const t = init();
-    const stuck = await t.run(async (ctx) =>
-      ctx.db.insert("retentionRuns", {
-        status: "running",
-        preserveSeverity: [],
-        batchSize: 10,
-        now: NOW,
-        cursor: null,
-        seq: 3,
-        batches: 3,
-        scanned: 0,
-        deleted: 0,
-        skippedHeld: 0,
-        skippedNotRolledUp: 0,
-        documentsRead: 0,
-        bytesRead: 0,
-        documentsWritten: 0,
-        startedAt: NOW - 3600_000,
-        updatedAt: NOW - 3600_000,
-      }),
+    const stuck = await t.run((ctx) =>
+      ctx.db.insert("retentionRuns", cleanupRun(NOW, { olderThanDays: undefined, batchSize: 10, seq: 3, batches: 3, startedAt: NOW - 3600_000, updatedAt: NOW - 3600_000 })),
     );
     const r = await t.mutation(api.retention.startCleanup, {
       olderThanDays: 90,

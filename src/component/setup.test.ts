@@ -6,6 +6,7 @@
  */
 import { convexTest } from "convex-test";
 import { test } from "vitest";
+import type { Doc } from "./_generated/dataModel.js";
 import schema from "./schema.js";
 
 export const modules = import.meta.glob("./**/*.ts");
@@ -14,5 +15,29 @@ export function initConvexTest(transactionLimits: boolean | Record<string, numbe
   return convexTest({ schema, modules, transactionLimits });
 }
 export type T = ReturnType<typeof initConvexTest>;
+
+/** A stored background cleanup run with nothing done yet; `fields` overrides (status, clock, loop fields ...). */
+export function cleanupRun(now: number, fields: Partial<Doc<"retentionRuns">> = {}) {
+  return {
+    status: "running" as const,
+    olderThanDays: 90,
+    preserveSeverity: [],
+    batchSize: 4,
+    now,
+    cursor: null,
+    seq: 0,
+    batches: 0,
+    scanned: 0,
+    deleted: 0,
+    skippedHeld: 0,
+    skippedNotRolledUp: 0,
+    documentsRead: 0,
+    bytesRead: 0,
+    documentsWritten: 0,
+    startedAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}
 
 test("setup", () => {});

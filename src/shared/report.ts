@@ -8,7 +8,7 @@ import { checkWindow, oneOf } from "./checks.js";
 import { auditError } from "./errors.js";
 import { csvRow, UTF8_BOM } from "./csv.js";
 import { vSearchFilters } from "./filters.js";
-import { vActorType, type AuditEvent } from "./validators.js";
+import { literals, vActorType, type AuditEvent } from "./validators.js";
 
 /** Every field a report may include, in the order of the event table in the README. */
 export const REPORT_FIELDS = [
@@ -92,188 +92,6 @@ export const vReportArgs = {
   /** Start the CSV with a UTF-8 byte order mark (for Excel). Default false. */
   bom: v.optional(v.boolean()),
 };
-
-export const vReportGroup = v.object({ key: v.union(v.string(), v.null()), count: v.number() });
-
-export const vReport = v.object({
-  format: v.union(v.literal("csv"), v.literal("json")),
-  /** The report: CSV text, or JSON text (see the README for its shape). */
-  data: v.string(),
-  columns: v.array(v.string()),
-  recordCount: v.number(),
-  /** UTF-8 bytes of `data`. */
-  bytes: v.number(),
-  /** SHA-256 of `data` in UTF-8, hex: also recorded in the report's audit event. */
-  sha256: v.string(),
-  startDate: v.number(),
-  endDate: v.number(),
-  generatedAt: v.number(),
-  groupBy: v.optional(v.string()),
-  /** With `groupBy`: each group's key and row count, in the order the rows are written. */
-  groups: v.optional(v.array(vReportGroup)),
-  /** Events read to find the rows (equal to `recordCount` when the filters are index-covered). */
-  scanned: v.number(),
-});
-export type Report = Infer<typeof vReport>;
-
-export const vExportArgs = {
-  startDate: v.number(),
-  endDate: v.number(),
-  format: v.string(),
-  includeFields: v.optional(v.array(v.string())),
-  filters: v.optional(vSearchFilters),
-  bom: v.optional(v.boolean()),
-  /** Largest file part in bytes (one more row may end it). Default and maximum 8 MiB. */
-  partBytes: v.optional(v.number()),
-};
-
-export const vExportStatus = v.union(v.literal("running"), v.literal("done"), v.literal("failed"), v.literal("canceled"));
-
-/** An export job as callers see it. */
-export const vReportExport = v.object({
-  jobId: v.string(),
-  status: vExportStatus,
-  format: v.union(v.literal("csv"), v.literal("jsonl")),
-  startDate: v.number(),
-  endDate: v.number(),
-  columns: v.array(v.string()),
-  filters: vSearchFilters,
-  tenantId: v.optional(v.string()),
-  requestedBy: v.optional(v.string()),
-  rowsWritten: v.number(),
-  bytes: v.number(),
-  /** Events scanned, documents and bytes read, and queries (pages) run so far. */
-  scanned: v.number(),
-  documentsRead: v.number(),
-  bytesRead: v.number(),
-  pages: v.number(),
-  error: v.optional(v.object({ code: v.string(), message: v.string() })),
-  createdAt: v.number(),
-  updatedAt: v.number(),
-  finishedAt: v.optional(v.number()),
-  /**
-   * The file, in parts of at most `partBytes`: concatenated in order they are
-   * the report (the header is in the first part only). URLs once done.
-   */
-  files: v.array(
-    v.object({ url: v.union(v.string(), v.null()), rows: v.number(), bytes: v.number(), sha256: v.string() }),
-  ),
-});
-export type ReportExport = Infer<typeof vReportExport>;
-
-// ---------------------------------------------------------------------------
-
-
-/** The columns, in order; unknown or repeated fields are refused. */
-export function checkColumns(includeFields: string[] | undefined): ReportField[] {
-  if (includeFields === undefined) return [...DEFAULT_REPORT_FIELDS];
-  if (includeFields.length === 0) {
-    throw auditError("INVALID_ARGUMENT", "includeFields must name at least one field; leave it out for the default columns", "includeFields");
-  }
-  const seen = new Set<string>();
-  return includeFields.map((field, i) => {
-    const column = oneOf(field, REPORT_FIELDS, `includeFields[${i}]`, "INVALID_ARGUMENT", " (report fields)");
-    if (seen.has(column)) throw auditError("INVALID_ARGUMENT", `includeFields: ${column} is listed twice`, `includeFields[${i}]`);
-    seen.add(column);
-    return column;
-  });
-}
-
-export function checkGroupBy(groupBy: string | undefined): GroupField | undefined {
-  return groupBy === undefined ? undefined : oneOf(groupBy, GROUP_FIELDS, "groupBy", "INVALID_ARGUMENT", " (fields that can group)");
-}
-
-/** The report window; the filters may not carry a second one. */
-export function checkDates(startDate: number, endDate: number, filters: { fromTimestamp?: number; toTimestamp?: number; query?: string } | undefined) {
-  checkWindow({ fromTimestamp: startDate, toTimestamp: endDate }, ["startDate", "endDate"]);
-  if (filters?.fromTimestamp !== undefined || filters?.toTimestamp !== undefined) {
-    throw auditError(
-      "INVALID_ARGUMENT",
-      "a report's window is startDate–endDate; leave fromTimestamp and toTimestamp out of its filters",
-      filters.fromTimestamp !== undefined ? "filters.fromTimestamp" : "filters.toTimestamp",
-    );
-  }
-  if (filters?.query !== undefined) {
-    // Search-index results come by relevance, at most a few thousand: not a report's order or size.
-    throw auditError("INVALID_ARGUMENT", "a report cannot use a free-text query; filter by fields instead", "filters.query");
-  }
-}
-
-// ---------------------------------------------------------------------------
-
-type EventLike = Omit<AuditEvent, "_id"> & { _id: string };
-
-/** The raw value of one field of an event. */
-export function fieldValue(e: EventLike, field: ReportField): unknown {
-  switch (field) {
-    case "actor.type":
-      return e.actor?.type;
-    case "actor.name":
-      return e.actor?.name;
-    case "actor.role":
-      return e.actor?.role;
-    case "actor.email":
-      return e.actor?.email;
-    case "context.ip":
-      return e.context?.ip;
-    case "context.userAgent":
-      return e.context?.userAgent;
-    case "context.requestId":
-      return e.context?.requestId;
-    case "context.sessionId":
-      return e.context?.sessionId;
-    case "context.source":
-      return e.context?.source;
-    default:
-      field satisfies keyof EventLike;
-      return e[field];
-  }
-}
-
-/**
- * A JSON-safe copy: Convex values may hold int64 (bigint) or bytes, which
- * JSON.stringify cannot write; Convex's own JSON encoding can, losslessly.
- */
-function jsonSafe(value: unknown): unknown {
-  return value === undefined ? null : convexToJson(value as Value);
-}
-
-/** One CSV cell before quoting: ISO 8601 for the timestamp, JSON for nested values, empty when absent. */
-export function csvText(field: ReportField, value: unknown): string {
-  if (value === undefined || value === null) return "";
-  if (field === "timestamp" && typeof value === "number") return new Date(value).toISOString();
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return JSON.stringify(jsonSafe(value));
-}
-
-export function csvHeader(columns: readonly string[], bom: boolean): string {
-  return (bom ? UTF8_BOM : "") + csvRow(columns);
-}
-
-export function csvRecord(e: EventLike, columns: readonly ReportField[]): string {
-  return csvRow(columns.map((c) => csvText(c, fieldValue(e, c))));
-}
-
-/** One row as a JSON object: every column present (null when absent), the timestamp in ms. */
-export function jsonRecord(e: EventLike, columns: readonly ReportField[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const c of columns) out[c] = jsonSafe(fieldValue(e, c));
-  return out;
-}
-
-/** A row's group key: null when the event has no value for the field (e.g. no actor). */
-export function groupKey(e: EventLike, field: GroupField): string | null {
-  return (e[field] as string | undefined) ?? null;
-}
-
-/** Group order: keys ascending by code unit, events without a value last. */
-export function compareGroupKeys(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : 1;
-}
 
 // ---------------------------------------------------------------------------
 // Formats: one row each. `buildReport` (one transaction), an export's pages,
@@ -359,16 +177,159 @@ export function checkBom<F extends Format>(format: F, bom: boolean | undefined):
   return bom === true;
 }
 
+export const vReportGroup = v.object({ key: v.union(v.string(), v.null()), count: v.number() });
+
+export const vReport = v.object({
+  format: literals(REPORT_FORMATS),
+  /** The report: CSV text, or JSON text (see the README for its shape). */
+  data: v.string(),
+  columns: v.array(v.string()),
+  recordCount: v.number(),
+  /** UTF-8 bytes of `data`. */
+  bytes: v.number(),
+  /** SHA-256 of `data` in UTF-8, hex: also recorded in the report's audit event. */
+  sha256: v.string(),
+  startDate: v.number(),
+  endDate: v.number(),
+  generatedAt: v.number(),
+  groupBy: v.optional(v.string()),
+  /** With `groupBy`: each group's key and row count, in the order the rows are written. */
+  groups: v.optional(v.array(vReportGroup)),
+  /** Events read to find the rows (equal to `recordCount` when the filters are index-covered). */
+  scanned: v.number(),
+});
+export type Report = Infer<typeof vReport>;
+
+export const vExportArgs = {
+  startDate: v.number(),
+  endDate: v.number(),
+  format: v.string(),
+  includeFields: v.optional(v.array(v.string())),
+  filters: v.optional(vSearchFilters),
+  bom: v.optional(v.boolean()),
+  /** Largest file part in bytes (one more row may end it). Default and maximum 8 MiB. */
+  partBytes: v.optional(v.number()),
+};
+
+// ---------------------------------------------------------------------------
+
+
+/** The columns, in order; unknown or repeated fields are refused. */
+export function checkColumns(includeFields: string[] | undefined): ReportField[] {
+  if (includeFields === undefined) return [...DEFAULT_REPORT_FIELDS];
+  if (includeFields.length === 0) {
+    throw auditError("INVALID_ARGUMENT", "includeFields must name at least one field; leave it out for the default columns", "includeFields");
+  }
+  const seen = new Set<string>();
+  return includeFields.map((field, i) => {
+    const column = oneOf(field, REPORT_FIELDS, `includeFields[${i}]`, "INVALID_ARGUMENT", " (report fields)");
+    if (seen.has(column)) throw auditError("INVALID_ARGUMENT", `includeFields: ${column} is listed twice`, `includeFields[${i}]`);
+    seen.add(column);
+    return column;
+  });
+}
+
+export function checkGroupBy(groupBy: string | undefined): GroupField | undefined {
+  return groupBy === undefined ? undefined : oneOf(groupBy, GROUP_FIELDS, "groupBy", "INVALID_ARGUMENT", " (fields that can group)");
+}
+
+/** The report window; the filters may not carry a second one. */
+export function checkDates(startDate: number, endDate: number, filters: { fromTimestamp?: number; toTimestamp?: number; query?: string } | undefined) {
+  checkWindow({ fromTimestamp: startDate, toTimestamp: endDate }, ["startDate", "endDate"]);
+  if (filters?.fromTimestamp !== undefined || filters?.toTimestamp !== undefined) {
+    throw auditError(
+      "INVALID_ARGUMENT",
+      "a report's window is startDate–endDate; leave fromTimestamp and toTimestamp out of its filters",
+      filters.fromTimestamp !== undefined ? "filters.fromTimestamp" : "filters.toTimestamp",
+    );
+  }
+  if (filters?.query !== undefined) {
+    // Search-index results come by relevance, at most a few thousand: not a report's order or size.
+    throw auditError("INVALID_ARGUMENT", "a report cannot use a free-text query; filter by fields instead", "filters.query");
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+type EventLike = Omit<AuditEvent, "_id"> & { _id: string };
+
+/** Every report field is an event field, or a field of its `actor` or `context`: checked here at compile time. */
+type FieldPath<F> = F extends `${infer P}.${infer K}`
+  ? P extends "actor" | "context"
+    ? K extends keyof NonNullable<EventLike[P]>
+      ? F
+      : never
+    : never
+  : F extends keyof EventLike
+    ? F
+    : never;
+true satisfies ReportField extends FieldPath<ReportField> ? true : false;
+
+/** The raw value of one field of an event. */
+export function fieldValue(e: EventLike, field: ReportField): unknown {
+  const dot = field.indexOf(".");
+  if (dot < 0) return e[field as keyof EventLike];
+  const parent: Record<string, unknown> | undefined = e[field.slice(0, dot) as "actor" | "context"];
+  return parent?.[field.slice(dot + 1)];
+}
+
+/**
+ * A JSON-safe copy: Convex values may hold int64 (bigint) or bytes, which
+ * JSON.stringify cannot write; Convex's own JSON encoding can, losslessly.
+ */
+function jsonSafe(value: unknown): unknown {
+  return value === undefined ? null : convexToJson(value as Value);
+}
+
+/** One CSV cell before quoting: ISO 8601 for the timestamp, JSON for nested values, empty when absent. */
+export function csvText(field: ReportField, value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (field === "timestamp" && typeof value === "number") return new Date(value).toISOString();
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(jsonSafe(value));
+}
+
+export function csvHeader(columns: readonly string[], bom: boolean): string {
+  return (bom ? UTF8_BOM : "") + csvRow(columns);
+}
+
+export function csvRecord(e: EventLike, columns: readonly ReportField[]): string {
+  return csvRow(columns.map((c) => csvText(c, fieldValue(e, c))));
+}
+
+/** One row as a JSON object: every column present (null when absent), the timestamp in ms. */
+export function jsonRecord(e: EventLike, columns: readonly ReportField[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) out[c] = jsonSafe(fieldValue(e, c));
+  return out;
+}
+
+/** A row's group key: null when the event has no value for the field (e.g. no actor). */
+export function groupKey(e: EventLike, field: GroupField): string | null {
+  return (e[field] as string | undefined) ?? null;
+}
+
+/** Group order: keys ascending by code unit, events without a value last. */
+export function compareGroupKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
 export async function sha256Hex(text: string | ArrayBuffer): Promise<string> {
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : new Uint8Array(text);
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+export const EXPORT_STATUSES = ["running", "done", "failed", "canceled"] as const;
+
 /** The `reports` table (export jobs). Written by the export's own steps and by cancel, never on the log path. */
 export const reportJobFields = {
-  status: vExportStatus,
-  format: v.union(v.literal("csv"), v.literal("jsonl")),
+  status: literals(EXPORT_STATUSES),
+  format: literals(EXPORT_FORMATS),
   startDate: v.number(),
   endDate: v.number(),
   /** Normalised, with the window as fromTimestamp/toTimestamp. */
@@ -398,3 +359,36 @@ export const reportJobFields = {
   updatedAt: v.number(),
   finishedAt: v.optional(v.number()),
 };
+
+/** An export job as callers see it: the stored job without its loop's and storage's own fields. */
+export const vReportExport = v
+  .object(reportJobFields)
+  .pick(
+    "status",
+    "format",
+    "startDate",
+    "endDate",
+    "columns",
+    "filters",
+    "tenantId",
+    "requestedBy",
+    "rowsWritten",
+    "bytes",
+    "scanned",
+    "documentsRead",
+    "bytesRead",
+    "pages",
+    "error",
+    "createdAt",
+    "updatedAt",
+    "finishedAt",
+  )
+  .extend({
+    jobId: v.string(),
+    /**
+     * The file, in parts of at most `partBytes`: concatenated in order they are
+     * the report (the header is in the first part only). URLs once done.
+     */
+    files: v.array(v.object({ url: v.union(v.string(), v.null()), rows: v.number(), bytes: v.number(), sha256: v.string() })),
+  });
+export type ReportExport = Infer<typeof vReportExport>;

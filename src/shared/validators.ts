@@ -28,7 +28,7 @@ export type RedactionMode = (typeof REDACTION_MODES)[number];
 export type ChangeOp = (typeof CHANGE_OPS)[number];
 
 /** A validator for exactly the strings of `values`: enumerations are declared once, as lists. */
-export function literals<T extends string>(values: readonly [T, ...T[]]) {
+export function literals<T extends string>(values: readonly T[]) {
   return v.union(...values.map((value) => v.literal(value)));
 }
 
