@@ -30,8 +30,8 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { auditError } from "../shared/errors.js";
-import { vEvent, vEventPage, vSeverity, type AuditEvent, type EventPage } from "../shared/validators.js";
-import { vSearchFilters, vSearchPage, type SearchFilters, type SearchPage } from "../shared/filters.js";
+import { vSearchFilters, vSearchPage, type ReadScope, type SearchFilters, type SearchPage } from "../shared/filters.js";
+import { LIMITS, vEvent, vEventPage, vSeverity, type AuditEvent, type EventPage } from "../shared/validators.js";
 import { vAnomaly, vAnomalyRule, vStats, type Anomaly, type AuditStats } from "../shared/stats.js";
 import {
   vExportArgs,
@@ -88,15 +88,38 @@ export type ExposeOptions<DataModel extends GenericDataModel> = {
 
 type Resolved = { kind: "admin" } | { kind: "tenant"; tenantId: string } | { kind: "viewer"; actorId: string };
 
-function resolve(scope: AuditScope | null | undefined): Resolved {
+const SCOPE_SHAPES = "a user id, { actorId }, { tenantId } or { admin: true }";
+
+/**
+ * What the auth callback returned, checked: exactly one of the scope shapes,
+ * or nothing (UNAUTHORIZED). Anything else (two keys at once, an empty or
+ * overlong id, `admin: "yes"`) is a typed error, never a wider scope.
+ */
+function resolve(scope: unknown): Resolved {
   if (scope === null || scope === undefined || scope === "") {
     throw auditError("UNAUTHORIZED", "sign in to read the audit log");
   }
-  if (typeof scope === "string") return { kind: "viewer", actorId: scope };
-  if (scope.admin === true) return { kind: "admin" };
-  if (typeof scope.tenantId === "string" && scope.tenantId !== "") return { kind: "tenant", tenantId: scope.tenantId };
-  if (typeof scope.actorId === "string" && scope.actorId !== "") return { kind: "viewer", actorId: scope.actorId };
-  throw auditError("UNAUTHORIZED", "the auth callback returned no usable scope");
+  const bad = (what: string) => auditError("INVALID_CONFIG", `the auth callback returned ${what}; a scope is ${SCOPE_SHAPES}`);
+  const id = (value: unknown, what: string) => {
+    if (typeof value !== "string" || value.length === 0 || value.length > LIMITS.maxIdLength) throw bad(`an unusable ${what}`);
+    return value;
+  };
+  if (typeof scope === "string") return { kind: "viewer", actorId: id(scope, "user id") };
+  if (typeof scope !== "object" || Array.isArray(scope)) throw bad(`a ${typeof scope}`);
+  const fields = Object.entries(scope as Record<string, unknown>).filter(([, value]) => value !== undefined);
+  if (fields.length !== 1) throw bad(`an object with ${fields.map(([k]) => k).join(" and ") || "no fields"}`);
+  const [[key, value]] = fields;
+  if (key === "admin" && value === true) return { kind: "admin" };
+  if (key === "tenantId") return { kind: "tenant", tenantId: id(value, "tenantId") };
+  if (key === "actorId") return { kind: "viewer", actorId: id(value, "actorId") };
+  throw bad(`{ ${key} }`);
+}
+
+/** The scope the component confines a read or a report to (none for an admin). */
+function readScope(scope: Resolved): ReadScope | undefined {
+  if (scope.kind === "viewer") return { actorId: scope.actorId };
+  if (scope.kind === "tenant") return { tenantId: scope.tenantId };
+  return undefined;
 }
 
 /** The tenant a scoped query must read under; FORBIDDEN if the caller asked for another. */
@@ -116,23 +139,6 @@ function viewerOnly(scope: Resolved, what: string): void {
 }
 
 /**
- * Search or report filters confined to the scope: a tenant's tenantId and a
- * viewer's own actorIds are forced in; asking for another tenant or actor is
- * FORBIDDEN, never silently narrowed.
- */
-function scopeFilters<F extends { tenantId?: string; actorIds?: string[] }>(scope: Resolved, filters: F, what: string): F {
-  const scoped: F = { ...filters, tenantId: tenantFor(scope, filters.tenantId, "filters.tenantId") };
-  if (scope.kind === "viewer") {
-    if (filters.actorIds !== undefined && filters.actorIds.some((a) => a !== scope.actorId)) {
-      throw auditError("FORBIDDEN", `you may ${what} only your own activity`, "filters.actorIds");
-    }
-    scoped.actorIds = [scope.actorId];
-  }
-  if (scoped.tenantId === undefined) delete scoped.tenantId;
-  return scoped;
-}
-
-/**
  * Whether a viewer may see an export job: they asked for it, and what it
  * holds is only their own events. The component records both on the job
  * (`requestedBy`, the normalised `filters`); tenant confinement it checks itself.
@@ -146,6 +152,9 @@ function viewersJob(job: ReportExport, actorId: string): boolean {
 type RunArgs = { startDate: number; endDate: number; format: string; includeFields?: string[]; filters?: SearchFilters };
 
 const window = { fromTimestamp: v.optional(v.number()), toTimestamp: v.optional(v.number()) };
+// The scope is the auth callback's to decide, never the caller's to pass.
+const { scope: _reportScope, ...exposedReportArgs } = vReportArgs;
+const { scope: _exportScope, ...exposedExportArgs } = vExportArgs;
 const DEFAULT_LIMIT = 50;
 
 export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDataModel>(
@@ -169,10 +178,12 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
   ) => {
     const { startDate, endDate, format } = args;
     const scope = await scopeOf(ctx, { type: "report", mutation, startDate, endDate, format, filters });
+    // The component forces the scope into the filters and refuses (FORBIDDEN) any outside it.
     return {
       ...args,
       includeFields: args.includeFields as ReportField[] | undefined,
-      filters: scopeFilters(scope, filters, mutation === "generateReport" ? "report on" : "export") as ReportFilters,
+      filters: filters as ReportFilters,
+      scope: readScope(scope),
       requestedBy: requester(scope),
     };
   };
@@ -277,8 +288,8 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       returns: vSearchPage,
       handler: async (ctx, { filters, paginationOpts, scanBudget }): Promise<SearchPage> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "search", filters });
-        const scoped = scopeFilters(scope, filters, "search");
-        return await ctx.runQuery(component.search.search, { filters: scoped, paginationOpts, scanBudget });
+        // The component forces the scope into the filters, refuses any outside it, and reads only the scope's ranges.
+        return await ctx.runQuery(component.search.search, { filters, paginationOpts, scanBudget, scope: readScope(scope) });
       },
     }),
     /** Statistics for a window: a tenant scope sees its own tenant's, a viewer none (FORBIDDEN). */
@@ -288,7 +299,9 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       handler: async (ctx, args): Promise<AuditStats> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "getStats", tenantId: args.tenantId });
         viewerOnly(scope, "getStats");
-        return await ctx.runQuery(component.stats.getStats, { ...args, tenantId: tenantFor(scope, args.tenantId) });
+        const stats = await ctx.runQuery(component.stats.getStats, { ...args, tenantId: tenantFor(scope, args.tenantId) });
+        // How far the rollup loop has got is about everyone's events: diagnostics for admins only.
+        return scope.kind === "admin" ? stats : { ...stats, rolledUpThrough: null, pendingEvents: 0 };
       },
     }),
     /** Anomaly rules: under a tenant scope every rule is confined to that tenant. */
@@ -323,7 +336,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
      * filters), logged as audit.report.generated with the caller as actor.
      */
     generateReport: mutationGeneric({
-      args: vReportArgs,
+      args: exposedReportArgs,
       returns: vReport,
       handler: async (ctx, args): Promise<Report> => {
         const run = await scopedRun(ctx as GenericQueryCtx<DataModel>, "generateReport", args);
@@ -340,7 +353,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
      * who asked, which getReportExport and cancelReportExport check.
      */
     exportReport: mutationGeneric({
-      args: vExportArgs,
+      args: exposedExportArgs,
       returns: v.string(),
       handler: async (ctx, args): Promise<string> => {
         const run = await scopedRun(ctx as GenericQueryCtx<DataModel>, "exportReport", args);

@@ -7,6 +7,7 @@
 import type { ComponentApi } from "../component/_generated/component.js";
 import { AuditActions } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
+import { recordedFilters, scopedFilters } from "../shared/filters.js";
 import { FORMATS, type Report } from "../shared/report.js";
 import type { EventInput, LogOptions } from "../shared/validators.js";
 import type { DateLike, ExportReportArgs, GenerateReportArgs, JobRef, LogChangeArgs, RunActionCtx, RunMutationCtx, RunQueryCtx } from "./types.js";
@@ -31,6 +32,8 @@ export async function generateReport(
 ): Promise<Report> {
   const startDate = toMillis(args.startDate, "startDate");
   const endDate = toMillis(args.endDate, "endDate");
+  // What the report covers, as its event records it: the scope forced in (the component checks the same).
+  const filters = scopedFilters(args.filters ?? {}, args.scope, { writes: true, what: "report on" });
   const report = await ctx.runQuery(component.reports.build, {
     startDate,
     endDate,
@@ -39,13 +42,15 @@ export async function generateReport(
     groupBy: args.groupBy,
     filters: args.filters,
     bom: args.bom,
+    scope: args.scope,
   });
   // Logged after the report is built and before it is returned: a report
   // nobody could log is not handed out. From a mutation both are one transaction.
   const event = await toInput({
     action: AuditActions.AUDIT_REPORT_GENERATED,
     actorId: args.requestedBy,
-    tenantId: args.filters?.tenantId,
+    // In the scope's log: a tenant's report in the tenant's, an actor's in no tenant's.
+    tenantId: args.scope === undefined ? args.filters?.tenantId : args.scope.tenantId,
     resourceType: "auditReport",
     summary: `${report.format} report of ${report.recordCount} audit events, ${new Date(startDate).toISOString()} to ${new Date(endDate).toISOString()}`,
     metadata: {
@@ -53,7 +58,7 @@ export async function generateReport(
       format: report.format,
       startDate,
       endDate,
-      filters: args.filters ?? {},
+      filters: await recordedFilters(filters),
       columns: report.columns,
       ...(report.groupBy !== undefined ? { groupBy: report.groupBy } : {}),
       rowCount: report.recordCount,
@@ -75,7 +80,7 @@ export async function exportReport(
   const requestEvent = await toInput({
     action: AuditActions.AUDIT_EXPORT_STARTED,
     actorId: args.requestedBy,
-    tenantId: args.filters?.tenantId,
+    tenantId: args.scope === undefined ? args.filters?.tenantId : args.scope.tenantId,
   });
   return await ctx.runMutation(component.reports.startExport, {
     startDate: toMillis(args.startDate, "startDate"),
@@ -87,6 +92,7 @@ export async function exportReport(
     partBytes: args.partBytes,
     requestEvent,
     options,
+    scope: args.scope,
   });
 }
 

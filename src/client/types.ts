@@ -5,7 +5,7 @@
  */
 import type { Auth, GenericActionCtx, GenericDataModel, GenericMutationCtx } from "convex/server";
 import type { ActionCatalog, BuiltinAction } from "../shared/catalog.js";
-import type { SearchFilters } from "../shared/filters.js";
+import type { ReadScope, SearchFilters } from "../shared/filters.js";
 import type { ExportFormat, GroupField, ReportField, ReportFormat } from "../shared/report.js";
 import type { ActorType, Category, PiiField, RedactionMode, RequestContext, Severity, Status, TimeWindow } from "../shared/validators.js";
 
@@ -169,6 +169,13 @@ export type GenerateReportArgs = {
   bom?: boolean;
   /** Who asked, for the report's own audit event. Default: the authenticated user. */
   requestedBy?: string;
+  /**
+   * Confine the report to one actor's or one tenant's events (what
+   * `exposeAuditLogApi` passes for its callers): the scope is forced into the
+   * filters, a filter outside it is FORBIDDEN, and the report's own event
+   * goes to the scope's log.
+   */
+  scope?: ReadScope;
 };
 
 export type ExportReportArgs = Omit<GenerateReportArgs, "format" | "groupBy"> & {

@@ -8,11 +8,13 @@
 import { v } from "convex/values";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { recoverRuns } from "./cleanupRuns.js";
+import { ensureCursorKey } from "./cursor.js";
 import { recoverExports } from "./reportExport.js";
 import { rollupTick } from "./rollup.js";
 
 export async function tickHandler(ctx: MutationCtx): Promise<{ rollup: "running" | "scheduled" }> {
   const now = Date.now();
+  await ensureCursorKey(ctx);
   const rollup = await rollupTick(ctx);
   await recoverRuns(ctx, now);
   await recoverExports(ctx, now);

@@ -16,6 +16,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { AuditActions } from "../shared/catalog.js";
 import { RETENTION_LIMITS, type CleanupBatchResult } from "../shared/retention.js";
+import { ensureCursorKey } from "./cursor.js";
 import { logEvents } from "./log.js";
 import { isCurrentStep, nextStep, recovery, shrunk } from "./loop.js";
 import {
@@ -62,9 +63,9 @@ async function logRunSummary(
  * span days of calls). A stored position this version cannot read (written by
  * an older one) starts a new sweep rather than failing every call.
  */
-function resumeSweep(checked: Checked, cursor: string): Position | null {
+async function resumeSweep(ctx: MutationCtx, checked: Checked, cursor: string): Promise<Position | null> {
   try {
-    return { ...decodeCleanupCursor(checked.shape, cursor, severitiesOf(checked)), now: Date.now() };
+    return { ...(await decodeCleanupCursor(ctx, checked.shape, cursor, severitiesOf(checked))), now: Date.now() };
   } catch {
     return null;
   }
@@ -72,11 +73,12 @@ function resumeSweep(checked: Checked, cursor: string): Position | null {
 
 export async function cleanup(ctx: MutationCtx, args: CleanupArgs & { cursor?: string | null }): Promise<CleanupBatchResult> {
   const checked = checkArgs(args, RETENTION_LIMITS.defaultBatchSize);
+  await ensureCursorKey(ctx);
   const fresh = () => startPosition(checked, Date.now());
 
   if (args.cursor !== undefined) {
     // The caller holds the cursor: a run is from `cursor: null` to isDone.
-    const at = args.cursor === null ? fresh() : decodeCleanupCursor(checked.shape, args.cursor, severitiesOf(checked));
+    const at = args.cursor === null ? fresh() : await decodeCleanupCursor(ctx, checked.shape, args.cursor, severitiesOf(checked));
     const result = await runBatch(ctx, checked, at);
     if (result.isDone && result.run.deleted > 0) await logRunSummary(ctx, "direct", checked, result.now, result.run);
     return result;
@@ -88,7 +90,7 @@ export async function cleanup(ctx: MutationCtx, args: CleanupArgs & { cursor?: s
     .query("retentionSweeps")
     .withIndex("by_shape", (q) => q.eq("shape", checked.shape))
     .first();
-  const at = sweep === null ? fresh() : (resumeSweep(checked, sweep.cursor) ?? fresh());
+  const at = sweep === null ? fresh() : ((await resumeSweep(ctx, checked, sweep.cursor)) ?? fresh());
   const result = await runBatch(ctx, checked, at);
   if (result.isDone) {
     if (sweep !== null) await ctx.db.delete(sweep._id);
@@ -113,6 +115,7 @@ async function activeRun(ctx: QueryCtx) {
 /** Starts a background run, unless one is going; a stalled one (loop.ts) is abandoned for the new one. */
 export async function startRun(ctx: MutationCtx, args: CleanupArgs): Promise<{ runId: string; alreadyRunning: boolean }> {
   const checked = checkArgs(args, RETENTION_LIMITS.defaultRunBatchSize);
+  await ensureCursorKey(ctx);
   const now = Date.now();
   // Reading the "running" range makes two concurrent starts conflict (OCC):
   // one commits, the other retries and finds the run.
@@ -147,12 +150,13 @@ export async function runStep(ctx: MutationCtx, { runId, seq }: { runId: Id<"ret
   const run = await ctx.db.get(runId);
   // A canceled run, or a duplicate of a batch that already ran, stops here.
   if (!isCurrentStep(run, seq)) return null;
+  await ensureCursorKey(ctx);
   const checked = checkArgs(
     { olderThanDays: run!.olderThanDays, preserveSeverity: run!.preserveSeverity, batchSize: run!.batchSize },
     RETENTION_LIMITS.defaultRunBatchSize,
   );
   const at: Position =
-    run!.cursor === null ? startPosition(checked, run!.now) : decodeCleanupCursor(checked.shape, run!.cursor, severitiesOf(checked));
+    run!.cursor === null ? startPosition(checked, run!.now) : await decodeCleanupCursor(ctx, checked.shape, run!.cursor, severitiesOf(checked));
   const result = await runBatch(ctx, checked, at, run!.scale);
   const m1 = await ctx.meta.getTransactionMetrics();
   const now = Date.now();

@@ -1,28 +1,42 @@
 /**
  * Every cursor the component hands out, encoded and checked in one place.
  *
- * A cursor is `<kind prefix><query tag>.<payload>`: the prefix says which
- * kind of cursor it is (one table below, so no two kinds share one), the tag
- * is a hash of the query it belongs to (the function and its normalised
- * arguments), and the payload is the position, whose shape the kind decides.
- * A cursor of another kind or another query, or one whose payload does not
- * parse, is refused with INVALID_CURSOR before anything is read.
+ * A cursor is `<kind prefix><query tag>.<payload>.<mac>`: the prefix says
+ * which kind of cursor it is (one table below, so no two kinds share one),
+ * the tag is a short hash of the query it belongs to (the function and its
+ * normalised arguments), the payload is the position, whose shape the kind
+ * decides, and the MAC is an HMAC-SHA-256 over kind, query and payload with
+ * a key the component generates and keeps. A cursor of another kind or
+ * another query, or one altered anywhere, is refused with INVALID_CURSOR
+ * before anything is read.
+ *
+ * The key is created by the first mutation the component runs other than
+ * `log` (the background cron's first tick, within a minute of deployment;
+ * cleanup, rollup, exports and holds do it too). Until then cursors carry a
+ * MAC under a fixed bootstrap key, which catches accidental damage but not a
+ * forger; they stop being accepted once the real key exists, and the React
+ * hooks start over on INVALID_CURSOR. Reading the key is one small document
+ * per call that seals or opens a cursor.
  */
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { auditError } from "../shared/errors.js";
 import { fnv1a, fromBase64, toBase64 } from "../shared/text.js";
 import type { Position } from "./read.js";
 
 export const CURSOR_KINDS = {
   /** One index range through Convex's own paginator: Convex's cursor is the payload. */
-  range: "r1.",
-  /** A position in several ranges merged newest first (or their end): search, several actions, exports. */
-  merged: "m1.",
+  range: { prefix: "r1.", sealed: true },
+  /** A position in several ranges merged newest first (or their end): several actions, search. */
+  merged: { prefix: "m1.", sealed: true },
   /** A page of the search index: Convex's cursor is the payload. */
-  text: "t1.",
+  text: { prefix: "t1.", sealed: true },
   /** Where a retention scan stopped, with its clock and totals. */
-  cleanup: "c1.",
+  cleanup: { prefix: "c1.", sealed: true },
+  /** An export's position: kept in its job document, never handed out, so not sealed. */
+  export: { prefix: "e1.", sealed: false },
 } as const;
 export type CursorKind = keyof typeof CURSOR_KINDS;
+const PREFIXES = Object.values(CURSOR_KINDS).map((k) => k.prefix);
 
 /**
  * The message starts with "InvalidCursor" because convex/react's
@@ -36,37 +50,100 @@ export function invalidCursor(field: string, foreign: boolean) {
   );
 }
 
-/** A cursor names its query by a short hash, never by its arguments. */
+/** A cursor names its query by a short hash, never by its arguments; the MAC covers the whole shape. */
 const tagOf = (shape: string) => fnv1a(shape).toString(36);
 
-export function sealCursor(kind: CursorKind, shape: string, payload: string): string {
-  return `${CURSOR_KINDS[kind]}${tagOf(shape)}.${payload}`;
+// ---- The key ------------------------------------------------------------------
+
+const BOOTSTRAP_KEY = new TextEncoder().encode("convex-audit-log: no cursor key yet");
+const keysByTransaction = new WeakMap<object, Promise<CryptoKey>>();
+
+async function hmacKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+
+const decodeKey = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+/** This transaction's cursor key: read once per call, only by calls that seal or open a cursor. */
+function cursorKey(ctx: QueryCtx): Promise<CryptoKey> {
+  let key = keysByTransaction.get(ctx.db);
+  if (key === undefined) {
+    key = (async () => {
+      const doc = await ctx.db.query("cursorKey").first();
+      return await hmacKey(doc === null ? BOOTSTRAP_KEY : decodeKey(doc.key));
+    })();
+    keysByTransaction.set(ctx.db, key);
+  }
+  return key;
+}
+
+/**
+ * Creates the component's cursor key if it has none yet (mutations other
+ * than `log` call this). The key read here serves the call's cursors too.
+ */
+export async function ensureCursorKey(ctx: MutationCtx): Promise<void> {
+  const doc = await ctx.db.query("cursorKey").first();
+  let raw: Uint8Array<ArrayBuffer>;
+  if (doc !== null) raw = decodeKey(doc.key);
+  else {
+    raw = crypto.getRandomValues(new Uint8Array(32));
+    await ctx.db.insert("cursorKey", { key: btoa(String.fromCharCode(...raw)), createdAt: Date.now() });
+  }
+  keysByTransaction.set(ctx.db, hmacKey(raw));
+}
+
+async function macOf(ctx: QueryCtx, kind: CursorKind, shape: string, payload: string): Promise<string> {
+  const data = new TextEncoder().encode(`${kind}\u0000${shape}\u0000${payload}`);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await cursorKey(ctx), data)).slice(0, 16);
+  return btoa(String.fromCharCode(...mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// ---- Sealing and opening ------------------------------------------------------
+
+export async function sealCursor(ctx: QueryCtx, kind: CursorKind, shape: string, payload: string): Promise<string> {
+  const { prefix, sealed } = CURSOR_KINDS[kind];
+  const body = `${prefix}${tagOf(shape)}.${payload}`;
+  return sealed ? `${body}.${await macOf(ctx, kind, shape, payload)}` : body;
 }
 
 /** The payload of a cursor of this kind and query; INVALID_CURSOR otherwise. */
-export function openCursor(kind: CursorKind, shape: string, cursor: string, field: string): string {
-  const prefix = CURSOR_KINDS[kind];
-  if (!cursor.startsWith(prefix)) {
-    throw invalidCursor(field, Object.values(CURSOR_KINDS).some((p) => cursor.startsWith(p)));
+export async function openCursor(ctx: QueryCtx, kind: CursorKind, shape: string, cursor: string, field: string): Promise<string> {
+  const { prefix, sealed } = CURSOR_KINDS[kind];
+  if (typeof cursor !== "string" || !cursor.startsWith(prefix)) {
+    throw invalidCursor(field, typeof cursor === "string" && PREFIXES.some((p) => cursor.startsWith(p)));
   }
   const rest = cursor.slice(prefix.length);
   const dot = rest.indexOf(".");
   if (dot < 0) throw invalidCursor(field, false);
   if (rest.slice(0, dot) !== tagOf(shape)) throw invalidCursor(field, true);
-  const payload = rest.slice(dot + 1);
+  let payload = rest.slice(dot + 1);
+  if (sealed) {
+    const last = payload.lastIndexOf(".");
+    if (last < 0) throw invalidCursor(field, false);
+    const mac = payload.slice(last + 1);
+    payload = payload.slice(0, last);
+    if (!timingSafeEqual(mac, await macOf(ctx, kind, shape, payload))) throw invalidCursor(field, false);
+  }
   // An empty payload would read as "from the start" to Convex's paginator.
   if (payload.length === 0) throw invalidCursor(field, false);
   return payload;
 }
 
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /** A JSON payload, base64 of its UTF-8. */
-export function sealJson(kind: CursorKind, shape: string, body: unknown): string {
-  return sealCursor(kind, shape, toBase64(JSON.stringify(body)));
+export async function sealJson(ctx: QueryCtx, kind: CursorKind, shape: string, body: unknown): Promise<string> {
+  return await sealCursor(ctx, kind, shape, toBase64(JSON.stringify(body)));
 }
 
 /** The parsed JSON payload (unchecked: the caller checks its shape). */
-export function openJson(kind: CursorKind, shape: string, cursor: string, field: string): unknown {
-  const payload = openCursor(kind, shape, cursor, field);
+export async function openJson(ctx: QueryCtx, kind: CursorKind, shape: string, cursor: string, field: string): Promise<unknown> {
+  const payload = await openCursor(ctx, kind, shape, cursor, field);
   try {
     return JSON.parse(fromBase64(payload));
   } catch {
@@ -74,12 +151,18 @@ export function openJson(kind: CursorKind, shape: string, cursor: string, field:
   }
 }
 
-export function encodePosition(shape: string, at: Position | "end"): string {
-  return sealJson("merged", shape, at === "end" ? { end: 1 } : { t: at.t, c: at.c });
+export async function encodePosition(ctx: QueryCtx, shape: string, at: Position | "end", kind: "merged" | "export" = "merged"): Promise<string> {
+  return await sealJson(ctx, kind, shape, at === "end" ? { end: 1 } : { t: at.t, c: at.c });
 }
 
-export function decodePosition(shape: string, cursor: string, field: string): Position | "end" {
-  const body = openJson("merged", shape, cursor, field);
+export async function decodePosition(
+  ctx: QueryCtx,
+  shape: string,
+  cursor: string,
+  field: string,
+  kind: "merged" | "export" = "merged",
+): Promise<Position | "end"> {
+  const body = await openJson(ctx, kind, shape, cursor, field);
   if (typeof body !== "object" || body === null) throw invalidCursor(field, false);
   const { t, c, end } = body as Record<string, unknown>;
   if (end === 1) return "end";

@@ -12,7 +12,7 @@ import type { QueryCtx } from "./_generated/server.js";
 import { checkPageSize, checkWindow } from "../shared/checks.js";
 import type { TimeWindow } from "../shared/validators.js";
 import { decodePosition, encodePosition, invalidCursor, openCursor, sealCursor } from "./cursor.js";
-import { atOrAfter, MergedRanges, positionOf, windowRange, type EventDoc, type RangeSpec } from "./read.js";
+import { atOrAfter, MergedRanges, positionOf, windowRange, type EventDoc, type Position, type RangeSpec } from "./read.js";
 
 /**
  * One index range through Convex's paginator. Its cursors are sealed with
@@ -29,12 +29,12 @@ export async function paginateRange(
   checkWindow(window);
   checkPageSize(paginationOpts.numItems);
   const shape = JSON.stringify([spec.index, spec.eq, window.fromTimestamp ?? null, window.toTimestamp ?? null]);
-  const open = (cursor: string | null | undefined, field: string) =>
-    cursor === null || cursor === undefined ? cursor : openCursor("range", shape, cursor, field);
+  const open = async (cursor: string | null | undefined, field: string) =>
+    cursor === null || cursor === undefined ? cursor : await openCursor(ctx, "range", shape, cursor, field);
   const opts = {
     ...paginationOpts,
-    cursor: open(paginationOpts.cursor, "paginationOpts.cursor") ?? null,
-    endCursor: open(paginationOpts.endCursor, "paginationOpts.endCursor"),
+    cursor: (await open(paginationOpts.cursor, "paginationOpts.cursor")) ?? null,
+    endCursor: await open(paginationOpts.endCursor, "paginationOpts.endCursor"),
   };
   let result: PaginationResult<EventDoc>;
   try {
@@ -44,11 +44,11 @@ export async function paginateRange(
     if (opts.cursor !== null || opts.endCursor != null) throw invalidCursor("paginationOpts.cursor", false);
     throw e;
   }
-  const seal = (cursor: string) => sealCursor("range", shape, cursor);
+  const seal = (cursor: string) => sealCursor(ctx, "range", shape, cursor);
   return {
     ...result,
-    continueCursor: seal(result.continueCursor),
-    ...(result.splitCursor ? { splitCursor: seal(result.splitCursor) } : {}),
+    continueCursor: await seal(result.continueCursor),
+    ...(result.splitCursor ? { splitCursor: await seal(result.splitCursor) } : {}),
   };
 }
 
@@ -65,26 +65,39 @@ export async function paginateMerged(
 ): Promise<PaginationResult<EventDoc>> {
   checkWindow(window);
   const numItems = checkPageSize(paginationOpts.numItems);
-  const start = paginationOpts.cursor === null ? undefined : decodePosition(shape, paginationOpts.cursor, "paginationOpts.cursor");
-  const end =
-    paginationOpts.endCursor == null ? undefined : decodePosition(shape, paginationOpts.endCursor, "paginationOpts.endCursor");
-  if (start === "end") return { page: [], isDone: true, continueCursor: encodePosition(shape, "end") };
+  const position = (cursor: string, field: string) => decodePosition(ctx, shape, cursor, field);
+  const start = paginationOpts.cursor === null ? undefined : await position(paginationOpts.cursor, "paginationOpts.cursor");
+  const end = paginationOpts.endCursor == null ? undefined : await position(paginationOpts.endCursor, "paginationOpts.endCursor");
+  if (start === "end") return { page: [], isDone: true, continueCursor: await encodePosition(ctx, shape, "end") };
+  const { page, isDone } = await mergedPage(ctx, specs, window, start, numItems, end);
+  if (isDone) return { page, isDone, continueCursor: await encodePosition(ctx, shape, "end") };
+  // A pinned page continues exactly where it was pinned, even if the row there is gone since.
+  if (end !== undefined) return { page, isDone, continueCursor: paginationOpts.endCursor! };
+  return { page, isDone, continueCursor: await encodePosition(ctx, shape, positionOf(page[page.length - 1])) };
+}
+
+/** Rows of the merged ranges after `start`: `numItems` of them, or (with `end`) up to that position. */
+async function mergedPage(
+  ctx: QueryCtx,
+  specs: RangeSpec[],
+  window: TimeWindow,
+  start: Position | undefined,
+  numItems: number,
+  end?: Position | "end",
+): Promise<{ page: EventDoc[]; isDone: boolean }> {
   const rows = await MergedRanges.open(ctx, specs, window, start);
   const page: EventDoc[] = [];
   for (;;) {
     const doc = await rows.next();
-    if (doc === null) return { page, isDone: true, continueCursor: encodePosition(shape, "end") };
-    if (end !== undefined && end !== "end" && !atOrAfter(doc, end)) break;
+    if (doc === null) return { page, isDone: true };
+    if (end !== undefined && end !== "end" && !atOrAfter(doc, end)) return { page, isDone: false };
     page.push(doc);
-    if (end === undefined && page.length >= numItems) break;
+    if (end === undefined && page.length >= numItems) return { page, isDone: false };
   }
-  // A pinned page continues exactly where it was pinned, even if the row there is gone since.
-  if (end !== undefined) return { page, isDone: false, continueCursor: paginationOpts.endCursor! };
-  return { page, isDone: false, continueCursor: encodePosition(shape, positionOf(page[page.length - 1])) };
 }
 
 /** Newest `limit` rows across several ranges (no cursor): for live views. */
 export async function takeMerged(ctx: QueryCtx, specs: RangeSpec[], window: TimeWindow, limit: number): Promise<EventDoc[]> {
-  const result = await paginateMerged(ctx, specs, window, { numItems: limit, cursor: null }, "take");
-  return result.page;
+  checkWindow(window);
+  return (await mergedPage(ctx, specs, window, undefined, limit)).page;
 }

@@ -6,7 +6,7 @@
  */
 import type { QueryCtx } from "./_generated/server.js";
 import { auditError } from "../shared/errors.js";
-import { normalizeFilters, matches, type SearchFilters } from "../shared/filters.js";
+import { matches, normalizeFilters, scopedFilters, type ReadScope, type SearchFilters } from "../shared/filters.js";
 import {
   checkColumns,
   checkDates,
@@ -16,10 +16,9 @@ import {
   FORMATS,
   groupKey,
   REPORT_LIMITS,
-  sha256Hex,
   type Report,
 } from "../shared/report.js";
-import { utf8Length } from "../shared/text.js";
+import { sha256Hex, utf8Length } from "../shared/text.js";
 import { MergedRanges, positionOf, ReadBudget, type EventDoc, type Position } from "./read.js";
 import { plan } from "./search.js";
 
@@ -46,9 +45,10 @@ export async function scanEvents(
   start: Position | undefined,
   caps: ScanCaps,
   emit: (doc: EventDoc) => number,
+  scope?: ReadScope,
 ): Promise<ScanResult> {
   const reads = await ReadBudget.start(ctx, { documents: caps.maxScanned, bytes: caps.maxReadBytes });
-  const rows = await MergedRanges.open(ctx, plan(f).specs, { fromTimestamp: f.fromTimestamp, toTimestamp: f.toTimestamp }, start);
+  const rows = await MergedRanges.open(ctx, plan(f, scope).specs, { fromTimestamp: f.fromTimestamp, toTimestamp: f.toTimestamp }, start);
   let matched = 0;
   let outputBytes = 0;
   let last: Position | undefined;
@@ -71,10 +71,17 @@ export async function scanEvents(
   }
 }
 
-/** A report's filters: the caller's, checked, with the window. */
-export function reportFilters(startDate: number, endDate: number, filters: SearchFilters | undefined): SearchFilters {
+/** A report's filters: the caller's, checked, confined to the scope, with the window. */
+export function reportFilters(
+  startDate: number,
+  endDate: number,
+  filters: SearchFilters | undefined,
+  scope: ReadScope | undefined,
+  what: string,
+): SearchFilters {
   checkDates(startDate, endDate, filters);
-  return normalizeFilters({ ...filters, fromTimestamp: startDate, toTimestamp: endDate });
+  const scoped = scopedFilters(filters ?? {}, scope, { writes: true, what });
+  return normalizeFilters({ ...scoped, fromTimestamp: startDate, toTimestamp: endDate });
 }
 
 const tooLarge = (why: string) =>
@@ -91,6 +98,7 @@ export type BuildArgs = {
   groupBy?: string;
   filters?: SearchFilters;
   bom?: boolean;
+  scope?: ReadScope;
 };
 
 /**
@@ -102,7 +110,7 @@ export async function buildReport(ctx: QueryCtx, args: BuildArgs): Promise<Repor
   const format = checkFormat(args.format, "report");
   let columns = checkColumns(args.includeFields);
   const groupBy = checkGroupBy(args.groupBy);
-  const f = reportFilters(args.startDate, args.endDate, args.filters);
+  const f = reportFilters(args.startDate, args.endDate, args.filters, args.scope, "report on");
   // Rows sorted by a column nobody can see would look unsorted: the group column leads if it was left out.
   if (groupBy !== undefined && !columns.includes(groupBy)) columns = [groupBy, ...columns];
 
@@ -120,6 +128,7 @@ export async function buildReport(ctx: QueryCtx, args: BuildArgs): Promise<Repor
       rows.push({ key: groupBy === undefined ? null : groupKey(doc, groupBy), text });
       return utf8Length(text) + 1;
     },
+    args.scope,
   );
   if (!result.done) {
     switch (result.stoppedBy) {

@@ -11,19 +11,18 @@ import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { AuditActions } from "../shared/catalog.js";
 import { intInRange, isOneOf } from "../shared/checks.js";
 import { isAuditLogError } from "../shared/errors.js";
-import type { SearchFilters } from "../shared/filters.js";
+import { recordedFilters, type ReadScope, type SearchFilters } from "../shared/filters.js";
 import {
   checkBom,
   checkColumns,
   checkFormat,
   FORMATS,
   REPORT_LIMITS,
-  sha256Hex,
   type ReportExport,
 } from "../shared/report.js";
-import { utf8Length } from "../shared/text.js";
+import { sha256Hex, utf8Length } from "../shared/text.js";
 import { ACTOR_TYPES, type EventInput, type LogOptions } from "../shared/validators.js";
-import { decodePosition, encodePosition } from "./cursor.js";
+import { decodePosition, encodePosition, ensureCursorKey } from "./cursor.js";
 import { logEvents } from "./log.js";
 import { isCurrentStep, nextStep, recovery, shrunk } from "./loop.js";
 import type { EventDoc } from "./read.js";
@@ -88,6 +87,7 @@ export type StartExportArgs = {
   partBytes?: number;
   requestEvent: EventInput;
   options?: LogOptions;
+  scope?: ReadScope;
 };
 
 function withoutWindow(f: SearchFilters): Omit<SearchFilters, "fromTimestamp" | "toTimestamp"> {
@@ -104,9 +104,10 @@ const span = (job: Pick<Job, "startDate" | "endDate">) => `${new Date(job.startD
 export async function startExport(ctx: MutationCtx, args: StartExportArgs): Promise<Id<"reports">> {
   const format = checkFormat(args.format, "export");
   const columns = checkColumns(args.includeFields);
-  const f = reportFilters(args.startDate, args.endDate, args.filters);
+  const f = reportFilters(args.startDate, args.endDate, args.filters, args.scope, "export");
   const partBytes = intInRange(args.partBytes ?? REPORT_LIMITS.defaultPartBytes, REPORT_LIMITS.minPartBytes, REPORT_LIMITS.maxPartBytes, "partBytes");
   const bom = checkBom(format, args.bom);
+  await ensureCursorKey(ctx);
   const now = Date.now();
   const requester = args.requestEvent;
   const jobId = await ctx.db.insert("reports", {
@@ -118,6 +119,7 @@ export async function startExport(ctx: MutationCtx, args: StartExportArgs): Prom
     columns,
     bom,
     partBytes,
+    ...(args.scope !== undefined ? { scope: args.scope } : {}),
     ...(f.tenantId !== undefined ? { tenantId: f.tenantId } : {}),
     ...(requester.actorId !== undefined ? { requestedBy: requester.actorId } : {}),
     // An unknown actor type is refused by the log call below, which rolls this insert back.
@@ -143,7 +145,7 @@ export async function startExport(ctx: MutationCtx, args: StartExportArgs): Prom
     resourceId: jobId,
     ...(f.tenantId !== undefined ? { tenantId: f.tenantId } : {}),
     summary: `${format} export of audit events requested, ${span(args)}`,
-    metadata: { format, startDate: args.startDate, endDate: args.endDate, filters: withoutWindow(f), columns },
+    metadata: { format, startDate: args.startDate, endDate: args.endDate, filters: await recordedFilters(withoutWindow(f)), columns },
   };
   await logEvents(ctx, [event], args.options ?? {}, () => "requestEvent");
   await ctx.scheduler.runAfter(0, internal.reports.exportStep, { jobId, seq: 0, cursor: null, partBytes });
@@ -164,7 +166,7 @@ export async function exportPage(
   if (!isCurrentStep(job, seq)) return { stale: true };
   const f = job!.filters;
   const shape = JSON.stringify(["report", f]);
-  const start = cursor === null ? undefined : decodePosition(shape, cursor, "cursor");
+  const start = cursor === null ? undefined : await decodePosition(ctx, shape, cursor, "cursor", "export");
   // Checked again, not cast: a job stored by an older version must fail loudly, not write empty columns.
   const columns = checkColumns(job!.columns);
   const format = FORMATS[job!.format];
@@ -180,11 +182,18 @@ export async function exportPage(
       maxReadBytes: EXPORT_PAGE.maxReadBytes * scale,
       maxOutputBytes: Math.max(1, Math.min(maxOutputBytes, EXPORT_PAGE.maxOutputBytes * scale)),
     };
-    result = await scanEvents(ctx, f, start, caps, (doc: EventDoc) => {
-      const line = format.row(doc, columns);
-      out.push(line);
-      return utf8Length(line);
-    });
+    result = await scanEvents(
+      ctx,
+      f,
+      start,
+      caps,
+      (doc: EventDoc) => {
+        const line = format.row(doc, columns);
+        out.push(line);
+        return utf8Length(line);
+      },
+      job!.scope,
+    );
   }
   const m = await ctx.meta.getTransactionMetrics();
   return {
@@ -193,7 +202,7 @@ export async function exportPage(
     rows: result.rows,
     scanned: result.scanned,
     isDone: result.done,
-    cursor: result.done ? null : encodePosition(shape, result.last!),
+    cursor: result.done ? null : await encodePosition(ctx, shape, result.last!, "export"),
     documentsRead: m.documentsRead.used,
     bytesRead: m.bytesRead.used,
   };
@@ -274,12 +283,12 @@ export async function recordPart(
     return null;
   }
   await ctx.db.patch(jobId, { ...progress, ...nextStep(job!, undefined, now), status: "done", finishedAt: now });
-  await logEvents(ctx, [completionEvent({ ...job!, ...progress }, jobId)], {}, () => "");
+  await logEvents(ctx, [await completionEvent({ ...job!, ...progress }, jobId)], {}, () => "");
   return null;
 }
 
 /** The audit event of a finished export: what was produced, by whose request, with each part's hash. */
-function completionEvent(job: Job, jobId: Id<"reports">): EventInput {
+async function completionEvent(job: Job, jobId: Id<"reports">): Promise<EventInput> {
   return {
     ...requesterOf(job),
     action: AuditActions.AUDIT_REPORT_GENERATED,
@@ -291,7 +300,7 @@ function completionEvent(job: Job, jobId: Id<"reports">): EventInput {
       format: job.format,
       startDate: job.startDate,
       endDate: job.endDate,
-      filters: withoutWindow(job.filters),
+      filters: await recordedFilters(withoutWindow(job.filters)),
       columns: job.columns,
       rowCount: job.rowsWritten,
       bytes: job.bytes,
@@ -338,7 +347,7 @@ async function endFailed(ctx: MutationCtx, job: Job, code: string, message: stri
         errorMessage: `${code}: ${message}`.slice(0, 4000),
         resourceType: "auditReport",
         resourceId: job._id,
-        metadata: { format: job.format, rowsWritten: job.rowsWritten, filters: withoutWindow(job.filters) },
+        metadata: { format: job.format, rowsWritten: job.rowsWritten, filters: await recordedFilters(withoutWindow(job.filters)) },
       },
     ],
     {},
@@ -368,7 +377,12 @@ export async function cancelExport(
         resourceId: job._id,
         ...(job.tenantId !== undefined ? { tenantId: job.tenantId } : {}),
         summary: `${job.format} export canceled after ${job.rowsWritten} rows; its ${job.parts.length} part(s) deleted`,
-        metadata: { format: job.format, rowsWritten: job.rowsWritten, partsDeleted: job.parts.length, filters: withoutWindow(job.filters) },
+        metadata: {
+          format: job.format,
+          rowsWritten: job.rowsWritten,
+          partsDeleted: job.parts.length,
+          filters: await recordedFilters(withoutWindow(job.filters)),
+        },
       },
     ],
     options,

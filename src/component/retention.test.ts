@@ -449,9 +449,9 @@ describe("cleanup never stalls and never reads what it may not delete", () => {
     });
     expect(cost.r).toMatchObject({ scanned: 3, deleted: 3, isDone: false });
     // Three rows scanned, one read per delete (Convex's delete reads the
-    // document it removes; convex-test charges it the same way), and the
-    // rollup's watermark. No policy document exists yet.
-    expect(cost.read).toBe(3 + 3 + 1);
+    // document it removes; convex-test charges it the same way), the rollup's
+    // watermark and the cursor key. No policy document exists yet.
+    expect(cost.read).toBe(3 + 3 + 1 + 1);
     const left = await allEvents(t);
     expect(left.filter((d) => d.severity === "critical").length).toBe(30);
     expect(left.filter((d) => d.severity === "info").length).toBe(7);
@@ -581,9 +581,9 @@ describe("cleanup never stalls and never reads what it may not delete", () => {
         skippedHeld: 0,
         isDone: true,
       });
-      // Those, one read per delete, the policy document and the rollup's
-      // watermark; none of the 150 held rows.
-      expect(cost.read).toBe(scanned + 40 + 1 + 1);
+      // Those, one read per delete, the policy document, the rollup's
+      // watermark and the cursor key; none of the 150 held rows.
+      expect(cost.read).toBe(scanned + 40 + 1 + 1 + 1);
       expect(
         (await allEvents(t)).filter((d) => d.tenantId === "busy").length,
       ).toBe(150);
@@ -744,7 +744,7 @@ describe("edge cases", () => {
       return { r, read: m1.documentsRead.used - m0.documentsRead.used };
     });
     expect(cost.r).toMatchObject({ scanned: 0, deleted: 0, isDone: true });
-    expect(cost.read).toBe(1); // the rollup watermark; no policy document exists
+    expect(cost.read).toBe(2); // the rollup watermark and the cursor key; no policy document exists
   });
 
   test("a stored sweep position this version cannot read starts a new sweep instead of failing", async () => {
@@ -803,8 +803,9 @@ describe("background runs", () => {
     const run = await t.query(api.retention.getCleanupRun, { runId: a.runId });
     expect(run).toMatchObject({ status: "done", deleted: 30, batches: 7 });
     // 30 rows in batches of 5, then one that ends the scan; each batch reads
-    // its run document and the rollup's watermark, and each delete its document.
-    expect(run!.documentsRead).toBe(30 + 30 + 7 * 2);
+    // its run document, the rollup's watermark and the cursor key, and each
+    // delete its document.
+    expect(run!.documentsRead).toBe(30 + 30 + 7 * 3);
     const c = await t.mutation(api.retention.startCleanup, {
       olderThanDays: 90,
     });

@@ -14,6 +14,7 @@ import type { LegalHold, RetentionPolicies } from "../shared/retention.js";
 import { RETENTION_LIMITS } from "../shared/retention.js";
 import { utf8Compare } from "../shared/text.js";
 import { CATEGORIES, LIMITS, type EventInput, type LogOptions } from "../shared/validators.js";
+import { ensureCursorKey } from "./cursor.js";
 import { logEvents } from "./log.js";
 
 type Config = Doc<"retentionConfig">;
@@ -24,6 +25,8 @@ export async function loadConfig(ctx: QueryCtx): Promise<Config | null> {
 }
 
 async function configForWrite(ctx: MutationCtx): Promise<Config> {
+  // Every admin change to retention goes through here: a mutation other than `log`, so it makes the cursor key.
+  await ensureCursorKey(ctx);
   const existing = await loadConfig(ctx);
   if (existing !== null) return existing;
   const id = await ctx.db.insert("retentionConfig", {

@@ -418,13 +418,13 @@ export function shapeOf(olderThanDays: number | undefined, preserve: Severity[])
   return JSON.stringify(["cleanup", olderThanDays ?? null, preserve]);
 }
 
-export function encodeCleanupCursor(shape: string, at: Position): string {
-  return sealJson("cleanup", shape, { now: at.now, st: toWire(at.state), tally: at.tally });
+export async function encodeCleanupCursor(ctx: QueryCtx, shape: string, at: Position): Promise<string> {
+  return await sealJson(ctx, "cleanup", shape, { now: at.now, st: toWire(at.state), tally: at.tally });
 }
 
-export function decodeCleanupCursor(shape: string, cursor: string, severities: Severity[], field = "cursor"): Position {
+export async function decodeCleanupCursor(ctx: QueryCtx, shape: string, cursor: string, severities: Severity[], field = "cursor"): Promise<Position> {
   const bad = () => invalidCursor(field, false);
-  const body = openJson("cleanup", shape, cursor, field) as Partial<Record<string, unknown>> | null;
+  const body = (await openJson(ctx, "cleanup", shape, cursor, field)) as Partial<Record<string, unknown>> | null;
   if (typeof body !== "object" || body === null) throw bad();
   // A cursor cannot move the clock forward: at most now, so it never expires more than a fresh call would.
   if (!isTime(body.now) || body.now > Date.now()) throw bad();
@@ -482,7 +482,7 @@ export async function runBatch(ctx: MutationCtx, checked: Checked, at: Position,
   return {
     ...b,
     isDone: st.step === "done",
-    continueCursor: encodeCleanupCursor(checked.shape, { now: at.now, state: st, tally: run }),
+    continueCursor: await encodeCleanupCursor(ctx, checked.shape, { now: at.now, state: st, tally: run }),
     now: at.now,
     run,
   };

@@ -40,7 +40,7 @@ export default defineSchema({
     // phrase search and for tag filters, which no array index can serve.
     .searchIndex("search_text", {
       searchField: "searchText",
-      filterFields: ["tenantId", "severity", "category", "status", "action"],
+      filterFields: ["tenantId", "severity", "category", "status", "action", "actorId"],
     }),
 
   // Retention policies, legal holds and cleanup runs. Written
@@ -59,6 +59,9 @@ export default defineSchema({
   retentionRuns: defineTable(retentionRunFields).index("by_status", ["status", "startedAt"]),
   /** Where a cursor-less `cleanup` call resumes, per argument shape. */
   retentionSweeps: defineTable({ shape: v.string(), cursor: v.string(), updatedAt: v.number() }).index("by_shape", ["shape"]),
+
+  /** The key that seals every cursor the component hands out (cursor.ts). One document, never changed. */
+  cursorKey: defineTable({ key: v.string(), createdAt: v.number() }),
 
   // Export jobs: status, progress and the file parts in storage.
   reports: defineTable(reportJobFields).index("by_tenant", ["tenantId", "createdAt"]).index("by_status", ["status", "updatedAt"]),

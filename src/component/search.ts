@@ -19,9 +19,12 @@ import { checkPageSize, intInRange } from "../shared/checks.js";
 import {
   matches,
   normalizeFilters,
+  scopedFilters,
+  vReadScope,
   vSearchFilters,
   vSearchPage,
   type FilterName,
+  type ReadScope,
   type SearchFilters,
   type SearchPage,
 } from "../shared/filters.js";
@@ -62,7 +65,7 @@ export type Plan = { index: EventIndex; specs: RangeSpec[]; covers: Set<FilterNa
  * failures, severities without `info`, a category, any severity or status, the
  * tenant, and last the whole log by time.
  */
-export function plan(f: SearchFilters): Plan {
+export function plan(f: SearchFilters, scope?: ReadScope): Plan {
   const tenant = f.tenantId !== undefined;
   const pre: Eq = tenant ? [["tenantId", f.tenantId]] : [];
   const index = (name: keyof typeof DRIVING) => DRIVING[name][tenant ? 1 : 0];
@@ -74,10 +77,13 @@ export function plan(f: SearchFilters): Plan {
   });
   const max = SEARCH_LIMITS.maxRanges;
 
-  if (f.resourceType !== undefined && f.resourceId !== undefined) {
+  // Under an actor's scope every read is that actor's range, so what a page
+  // reads, and says it read, never depends on anyone else's events.
+  const scoped = scope?.actorId !== undefined;
+  if (!scoped && f.resourceType !== undefined && f.resourceId !== undefined) {
     return ranges(index("resourceType"), [[["resourceType", f.resourceType], ["resourceId", f.resourceId]]], "resourceType", "resourceId");
   }
-  if (f.actorIds && f.actions && f.actorIds.length * f.actions.length <= max) {
+  if (f.actorIds && f.actions && (f.actorIds.length * f.actions.length <= max || scoped)) {
     const at: EventIndex = tenant ? "by_tenant_actor_action" : "by_actor_action";
     const eqs = f.actorIds.flatMap((actorId) => f.actions!.map((action): Eq => [["actorId", actorId], ["action", action]]));
     return ranges(at, eqs, "actorIds", "actions");
@@ -106,8 +112,9 @@ export async function searchPage(
   filters: SearchFilters,
   paginationOpts: Pick<PaginationOptions, "numItems" | "cursor">,
   scanBudget?: number,
+  scope?: ReadScope,
 ): Promise<SearchPage> {
-  const f = normalizeFilters(filters);
+  const f = normalizeFilters(scopedFilters(filters, scope, { what: "search" }));
   const numItems = checkPageSize(paginationOpts.numItems);
   const budget =
     scanBudget === undefined
@@ -115,11 +122,11 @@ export async function searchPage(
       : intInRange(scanBudget, numItems, SEARCH_LIMITS.maxScanBudget, "scanBudget");
   if (f.query !== undefined) return await textPage(ctx, f, numItems, paginationOpts.cursor);
 
-  const p = plan(f);
-  const shape = JSON.stringify(["search", f]);
+  const p = plan(f, scope);
+  const shape = JSON.stringify(["search", f, scope?.actorId !== undefined]);
   const planInfo = { index: p.index, ranges: p.specs.length, covered: isCovered(f, p) };
-  const start = paginationOpts.cursor === null ? undefined : decodePosition(shape, paginationOpts.cursor, "paginationOpts.cursor");
-  if (start === "end") return { page: [], isDone: true, continueCursor: encodePosition(shape, "end"), scanned: 0, plan: planInfo };
+  const start = paginationOpts.cursor === null ? undefined : await decodePosition(ctx, shape, paginationOpts.cursor, "paginationOpts.cursor");
+  if (start === "end") return { page: [], isDone: true, continueCursor: await encodePosition(ctx, shape, "end"), scanned: 0, plan: planInfo };
 
   const rows = await MergedRanges.open(ctx, p.specs, { fromTimestamp: f.fromTimestamp, toTimestamp: f.toTimestamp }, start);
   const reads = await ReadBudget.start(ctx, { documents: budget, bytes: SEARCH_LIMITS.maxBytesPerPage });
@@ -127,11 +134,11 @@ export async function searchPage(
   for (;;) {
     const doc = await rows.next();
     if (doc === null) {
-      return { page, isDone: true, continueCursor: encodePosition(shape, "end"), scanned: rows.scanned, plan: planInfo };
+      return { page, isDone: true, continueCursor: await encodePosition(ctx, shape, "end"), scanned: rows.scanned, plan: planInfo };
     }
     if (matches(doc, f)) page.push(doc);
     if (page.length >= numItems || (await reads.stop(rows.scanned)) !== undefined) {
-      return { page, isDone: false, continueCursor: encodePosition(shape, positionOf(doc)), scanned: rows.scanned, plan: planInfo };
+      return { page, isDone: false, continueCursor: await encodePosition(ctx, shape, positionOf(doc)), scanned: rows.scanned, plan: planInfo };
     }
   }
 }
@@ -139,7 +146,7 @@ export async function searchPage(
 /** Free-text search: Convex's search index, by relevance, other filters applied while scanning. */
 async function textPage(ctx: QueryCtx, f: SearchFilters, numItems: number, cursor: string | null): Promise<SearchPage> {
   const shape = JSON.stringify(["text", f]);
-  const inner = cursor === null ? null : openCursor("text", shape, cursor, "paginationOpts.cursor");
+  const inner = cursor === null ? null : await openCursor(ctx, "text", shape, cursor, "paginationOpts.cursor");
   const q = ctx.db.query("events").withSearchIndex("search_text", (s) => {
     let b = s.search("searchText", f.query!);
     if (f.tenantId !== undefined) b = b.eq("tenantId", f.tenantId);
@@ -147,6 +154,8 @@ async function textPage(ctx: QueryCtx, f: SearchFilters, numItems: number, curso
     if (f.actions?.length === 1) b = b.eq("action", f.actions[0]);
     if (f.category !== undefined) b = b.eq("category", f.category as never);
     if (f.status !== undefined) b = b.eq("status", f.status as never);
+    // One actor (always, under an actor's scope): only their events are read.
+    if (f.actorIds?.length === 1) b = b.eq("actorId", f.actorIds[0]);
     return b;
   });
   // Scan exactly numItems rows: every match among them fits in the page, so the
@@ -161,14 +170,14 @@ async function textPage(ctx: QueryCtx, f: SearchFilters, numItems: number, curso
   return {
     page: result.page.filter((e) => matches(e, f)),
     isDone: result.isDone,
-    continueCursor: sealCursor("text", shape, result.continueCursor),
+    continueCursor: await sealCursor(ctx, "text", shape, result.continueCursor),
     scanned: result.page.length,
     plan: { index: "search_text", ranges: 1, covered: false },
   };
 }
 
 export const search = query({
-  args: { filters: vSearchFilters, paginationOpts: vPaginationOpts, scanBudget: v.optional(v.number()) },
+  args: { filters: vSearchFilters, paginationOpts: vPaginationOpts, scanBudget: v.optional(v.number()), scope: v.optional(vReadScope) },
   returns: vSearchPage,
-  handler: async (ctx, { filters, paginationOpts, scanBudget }) => await searchPage(ctx, filters, paginationOpts, scanBudget),
+  handler: async (ctx, { filters, paginationOpts, scanBudget, scope }) => await searchPage(ctx, filters, paginationOpts, scanBudget, scope),
 });

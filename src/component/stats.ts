@@ -6,6 +6,7 @@
 import { v } from "convex/values";
 import { internalMutation, mutation, query } from "./_generated/server.js";
 import { vRollupResult, vStats, vStatsStatus } from "../shared/stats.js";
+import { ensureCursorKey } from "./cursor.js";
 import { rollupBatch, rollupChain as rollupChainHandler } from "./rollup.js";
 import { getStatsHandler, statsStatus } from "./statsRead.js";
 
@@ -35,7 +36,10 @@ export const status = query({
 export const rollup = mutation({
   args: { maxEvents: v.optional(v.number()), settleMs: v.optional(v.number()) },
   returns: vRollupResult,
-  handler: async (ctx, args) => await rollupBatch(ctx, args),
+  handler: async (ctx, args) => {
+    await ensureCursorKey(ctx);
+    return await rollupBatch(ctx, args);
+  },
 });
 
 /** One batch of the chain the cron starts (rollup.ts); it schedules the next while there is more. */

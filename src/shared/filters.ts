@@ -9,6 +9,7 @@
 import { v, type Infer, type Validator } from "convex/values";
 import { checkWindow, isOneOf } from "./checks.js";
 import { auditError } from "./errors.js";
+import { sha256Hex, utf8Length } from "./text.js";
 import { CATEGORIES, LIMITS, SEVERITIES, STATUSES, vEvent, type AuditEvent } from "./validators.js";
 
 const vList = v.optional(v.array(v.string()));
@@ -142,4 +143,64 @@ export function matches(e: Matchable, f: SearchFilters): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Whose events a call may see, as `exposeAuditLogApi` resolves it from the
+ * app's auth callback: one actor's, or one tenant's (nothing: everything).
+ */
+export const vReadScope = v.object({ actorId: v.optional(v.string()), tenantId: v.optional(v.string()) });
+export type ReadScope = Infer<typeof vReadScope>;
+
+/**
+ * The filters confined to the scope: its tenant and its actor forced in.
+ * Asking for another tenant or actor is FORBIDDEN, never silently narrowed.
+ * A call that writes (a report's own event, an export job) under an actor
+ * scope may not name a tenant at all: what it writes would land in that
+ * tenant's log, which is not the actor's to write to.
+ */
+export function scopedFilters<F extends { tenantId?: string; actorIds?: string[] }>(
+  filters: F,
+  scope: ReadScope | undefined,
+  { writes = false, what = "read" }: { writes?: boolean; what?: string } = {},
+): F {
+  if (scope === undefined) return filters;
+  const out: F = { ...filters };
+  if (scope.tenantId !== undefined) {
+    if (filters.tenantId !== undefined && filters.tenantId !== scope.tenantId) {
+      throw auditError("FORBIDDEN", `that tenant's audit log is not yours to ${what}`, "filters.tenantId");
+    }
+    out.tenantId = scope.tenantId;
+  }
+  if (scope.actorId !== undefined) {
+    if (filters.actorIds !== undefined && filters.actorIds.some((a) => a !== scope.actorId)) {
+      throw auditError("FORBIDDEN", `you may ${what} only your own activity`, "filters.actorIds");
+    }
+    if (writes && scope.tenantId === undefined && filters.tenantId !== undefined) {
+      throw auditError("FORBIDDEN", `a ${what} under your own scope cannot name a tenant; a tenant's admin can`, "filters.tenantId");
+    }
+    out.actorIds = [scope.actorId];
+  }
+  return out;
+}
+
+/** Bytes of filters an audit event records as given; past this, a summary and a hash of them. */
+export const MAX_RECORDED_FILTER_BYTES = 2048;
+
+/**
+ * Filters as an audit event records them (a report's, an export's): as
+ * given while small; past MAX_RECORDED_FILTER_BYTES, the scalar filters
+ * cut to 64 characters, each list's length and first values, and the
+ * SHA-256 of the whole, so the event stays small whatever a caller sends
+ * and the exact filters can still be matched against it.
+ */
+export async function recordedFilters(filters: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const json = JSON.stringify(filters);
+  if (utf8Length(json) <= MAX_RECORDED_FILTER_BYTES) return filters;
+  const out: Record<string, unknown> = { truncated: true, bytes: utf8Length(json), sha256: await sha256Hex(json) };
+  const cut = (x: unknown) => (typeof x === "string" && x.length > 64 ? `${x.slice(0, 64)}…` : x);
+  for (const [k, value] of Object.entries(filters)) {
+    out[k] = Array.isArray(value) ? { count: value.length, first: value.slice(0, 3).map(cut) } : cut(value);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { convexToJson, v, type Infer, type Value } from "convex/values";
 import { checkWindow, oneOf } from "./checks.js";
 import { auditError } from "./errors.js";
 import { csvRow, UTF8_BOM } from "./csv.js";
-import { vSearchFilters } from "./filters.js";
+import { vReadScope, vSearchFilters } from "./filters.js";
 import { literals, vActorType, type AuditEvent } from "./validators.js";
 
 /** Every field a report may include, in the order of the event table in the README. */
@@ -91,6 +91,8 @@ export const vReportArgs = {
   filters: v.optional(vSearchFilters),
   /** Start the CSV with a UTF-8 byte order mark (for Excel). Default false. */
   bom: v.optional(v.boolean()),
+  /** Confine the report to this scope (exposeAuditLogApi passes the caller's). */
+  scope: v.optional(vReadScope),
 };
 
 // ---------------------------------------------------------------------------
@@ -209,6 +211,8 @@ export const vExportArgs = {
   bom: v.optional(v.boolean()),
   /** Largest file part in bytes (one more row may end it). Default and maximum 8 MiB. */
   partBytes: v.optional(v.number()),
+  /** Confine the export to this scope (exposeAuditLogApi passes the caller's). */
+  scope: v.optional(vReadScope),
 };
 
 // ---------------------------------------------------------------------------
@@ -318,11 +322,6 @@ export function compareGroupKeys(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
-export async function sha256Hex(text: string | ArrayBuffer): Promise<string> {
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : new Uint8Array(text);
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export const EXPORT_STATUSES = ["running", "done", "failed", "canceled"] as const;
 
@@ -332,8 +331,10 @@ export const reportJobFields = {
   format: literals(EXPORT_FORMATS),
   startDate: v.number(),
   endDate: v.number(),
-  /** Normalised, with the window as fromTimestamp/toTimestamp. */
+  /** Normalised, with the window as fromTimestamp/toTimestamp, and the scope forced in. */
   filters: vSearchFilters,
+  /** The scope the export was asked under: its pages read only that scope's ranges. */
+  scope: v.optional(vReadScope),
   columns: v.array(v.string()),
   bom: v.boolean(),
   partBytes: v.number(),

@@ -55,3 +55,10 @@ export function fromBase64(b64: string): string {
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
+
+/** SHA-256 of a text's UTF-8 (or of bytes), in hex: what reports and exports record of their files. */
+export async function sha256Hex(text: string | ArrayBuffer): Promise<string> {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : new Uint8Array(text);
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

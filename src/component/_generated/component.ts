@@ -531,6 +531,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           format: string;
           groupBy?: string;
           includeFields?: Array<string>;
+          scope?: { actorId?: string; tenantId?: string };
           startDate: number;
         },
         {
@@ -720,6 +721,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             tenantId?: string;
             timestamp?: number;
           };
+          scope?: { actorId?: string; tenantId?: string };
           startDate: number;
         },
         string,
@@ -982,6 +984,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             numItems: number;
           };
           scanBudget?: number;
+          scope?: { actorId?: string; tenantId?: string };
         },
         {
           continueCursor: string;
