@@ -8,7 +8,8 @@ import type { ComponentApi } from "../component/_generated/component.js";
 import { AuditActions, lookupAction, type ActionCatalog } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
 import type { SearchFilters, SearchPage } from "../shared/filters.js";
-import { validateEventInput } from "../shared/prepare.js";
+import { checkBulkSize, checkEventShape, validateEventInput } from "../shared/prepare.js";
+import { encodedSize } from "../shared/values.js";
 import type { Report, ReportExport } from "../shared/report.js";
 import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } from "../shared/retention.js";
 import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
@@ -86,6 +87,7 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     }
     if (events.length === 0) return [];
     const inputs = await this.toInputs(ctx, events);
+    checkBulkSize(inputs.map((e) => encodedSize(e)));
     return await ctx.runMutation(this.component.log.logBulk, { events: inputs, options: this.logOptions });
   }
 
@@ -318,6 +320,8 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   }
 
   private async toInputs(ctx: RunMutationCtx, events: LogChangeArgs[]): Promise<EventInput[]> {
+    // Shape first: a null, a typo'd field or a wrong type is a typed error, before anything reads the events.
+    events.forEach((event, i) => checkEventShape(event, events.length > 1 ? `events[${i}]` : ""));
     const needsActor = events.some((e) => (e.actorId ?? e.actor?.id) == null);
     const identity =
       needsActor && this.options.actorFromAuth !== false && ctx.auth

@@ -6,7 +6,7 @@
  */
 import type { ComponentApi } from "../component/_generated/component.js";
 import { AuditActions } from "../shared/catalog.js";
-import { auditError } from "../shared/errors.js";
+import { checkTimestamp } from "../shared/checks.js";
 import { recordedFilters, scopedFilters } from "../shared/filters.js";
 import { FORMATS, type Report } from "../shared/report.js";
 import type { EventInput, LogOptions } from "../shared/validators.js";
@@ -15,13 +15,8 @@ import type { DateLike, ExportReportArgs, GenerateReportArgs, JobRef, LogChangeA
 /** Turns the package's own event into what the component stores, as the AuditLog would for the app's. */
 type ToInput = (event: LogChangeArgs) => Promise<EventInput>;
 
-function toMillis(value: DateLike, field: string): number {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== "number" || !Number.isFinite(ms)) {
-    throw auditError("INVALID_ARGUMENT", `${field} must be a finite number of milliseconds or a valid Date`, field);
-  }
-  return ms;
-}
+/** Milliseconds of a date; a number or Date no Date can hold (NaN, 1e300) is INVALID_ARGUMENT. */
+const toMillis = (value: DateLike, field: string): number => checkTimestamp(value instanceof Date ? value.getTime() : value, field);
 
 export async function generateReport(
   component: ComponentApi,

@@ -94,8 +94,7 @@ export async function ensureCursorKey(ctx: MutationCtx): Promise<void> {
 
 async function macOf(ctx: QueryCtx, kind: CursorKind, shape: string, payload: string): Promise<string> {
   const data = new TextEncoder().encode(`${kind}\u0000${shape}\u0000${payload}`);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await cursorKey(ctx), data)).slice(0, 16);
-  return btoa(String.fromCharCode(...mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", await cursorKey(ctx), data)).slice(0, 16));
 }
 
 // ---- Sealing and opening ------------------------------------------------------
@@ -151,8 +150,17 @@ export async function openJson(ctx: QueryCtx, kind: CursorKind, shape: string, c
   }
 }
 
+/**
+ * A position as two float64s (timestamp, creation time), base64url: the same
+ * length whatever the numbers, so a document that keeps one (an export job)
+ * is the same size wherever it stopped.
+ */
 export async function encodePosition(ctx: QueryCtx, shape: string, at: Position | "end", kind: "merged" | "export" = "merged"): Promise<string> {
-  return await sealJson(ctx, kind, shape, at === "end" ? { end: 1 } : { t: at.t, c: at.c });
+  if (at === "end") return await sealCursor(ctx, kind, shape, "end");
+  const view = new DataView(new ArrayBuffer(16));
+  view.setFloat64(0, at.t);
+  view.setFloat64(8, at.c);
+  return await sealCursor(ctx, kind, shape, base64url(new Uint8Array(view.buffer)));
 }
 
 export async function decodePosition(
@@ -162,12 +170,20 @@ export async function decodePosition(
   field: string,
   kind: "merged" | "export" = "merged",
 ): Promise<Position | "end"> {
-  const body = await openJson(ctx, kind, shape, cursor, field);
-  if (typeof body !== "object" || body === null) throw invalidCursor(field, false);
-  const { t, c, end } = body as Record<string, unknown>;
-  if (end === 1) return "end";
-  if (typeof t !== "number" || typeof c !== "number" || !Number.isFinite(t) || !Number.isFinite(c)) {
+  const payload = await openCursor(ctx, kind, shape, cursor, field);
+  if (payload === "end") return "end";
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  } catch {
     throw invalidCursor(field, false);
   }
+  if (bytes.length !== 16) throw invalidCursor(field, false);
+  const view = new DataView(bytes.buffer);
+  const t = view.getFloat64(0);
+  const c = view.getFloat64(8);
+  if (!Number.isFinite(t) || !Number.isFinite(c)) throw invalidCursor(field, false);
   return { t, c };
 }
+
+const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

@@ -24,8 +24,10 @@ export async function logEvents(
   const prepared = prepareOptions(options);
   const now = Date.now();
   const docs = [];
+  // Counted before the first insert, so a batch over Convex's write limit is a typed error that wrote nothing.
+  const bulk = { bytes: 0, events: 0 };
   for (let i = 0; i < events.length; i++) {
-    docs.push(await buildEvent(events[i], prepared, now, atPrefix(i)));
+    docs.push(await buildEvent(events[i], prepared, now, atPrefix(i), bulk));
   }
   const ids: string[] = [];
   const seen = new Map<string, string>();

@@ -13,7 +13,8 @@ const init = (): T => initConvexTest();
 
 const T0 = Date.UTC(2025, 0, 1);
 const TENANTS = [undefined, "t1", "t2"] as const;
-const ACTORS = [undefined, "alice", "bob", "carol", "dave", "erin", "a\u0000b", "ünï"] as const;
+// Ids with a separator-looking character and non-BMP text; control characters are refused in ids (checks.ts).
+const ACTORS = [undefined, "alice", "bob", "carol", "dave", "erin", "a\u00a0b|😀", "ünï"] as const;
 const ACTIONS = ["user.login", "user.login.failed", "record.viewed", "record.deleted", "zeta"] as const;
 
 type Ev = {

@@ -38,21 +38,15 @@ export function intInRange(value: unknown, min: number, max: number, field: stri
   return value;
 }
 
-/** A finite number, else INVALID_ARGUMENT. */
-export function finite(value: unknown, field: string, what = "a finite number"): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw auditError("INVALID_ARGUMENT", `${field} must be ${what}`, field);
-  return value;
-}
-
 /** A page size: an integer from 1 to LIMITS.maxPageSize. */
 export function checkPageSize(n: unknown, field = "paginationOpts.numItems"): number {
   return intInRange(n, 1, LIMITS.maxPageSize, field);
 }
 
-/** Both ends finite when given, and in order. */
+/** Both ends times a Date can hold when given, and in order. */
 export function checkWindow(w: TimeWindow, names: readonly [string, string] = ["fromTimestamp", "toTimestamp"]): void {
-  if (w.fromTimestamp !== undefined) finite(w.fromTimestamp, names[0]);
-  if (w.toTimestamp !== undefined) finite(w.toTimestamp, names[1]);
+  if (w.fromTimestamp !== undefined) checkTimestamp(w.fromTimestamp, names[0]);
+  if (w.toTimestamp !== undefined) checkTimestamp(w.toTimestamp, names[1]);
   if (w.fromTimestamp !== undefined && w.toTimestamp !== undefined && w.fromTimestamp > w.toTimestamp) {
     throw auditError("INVALID_ARGUMENT", `${names[0]} is after ${names[1]}`, names[0]);
   }
@@ -79,8 +73,53 @@ export function checkString(
   }
 }
 
-/** A non-empty id-like string (an actor, tenant or resource), at most `max` characters. */
+/**
+ * What an id or an action may not hold: control characters, lone surrogates
+ * (Convex stores UTF-8; a lone surrogate has none, and the JS client and the
+ * backend would order it differently), bidi overrides and isolates (text
+ * that displays other than it reads), and line or paragraph separators.
+ */
+const UNPRINTABLE = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029\uD800-\uDFFF]/u;
+
+export function isPrintable(value: string): boolean {
+  return !UNPRINTABLE.test(value);
+}
+
+/**
+ * An id-like string (an actor, tenant, resource, key or tag): non-empty, at
+ * most `max` characters, printable (see UNPRINTABLE). Undefined passes
+ * unless `required`.
+ */
+export function checkId(
+  value: unknown,
+  field: string,
+  max: number = LIMITS.maxIdLength,
+  { required = false }: { required?: boolean } = {},
+): asserts value is string | undefined {
+  checkString(value, field, max, { required });
+  if (value !== undefined && !isPrintable(value)) {
+    throw auditError(
+      "INVALID_ARGUMENT",
+      `${field} holds a control character, a lone surrogate, a bidi control or a line separator`,
+      field,
+    );
+  }
+}
+
+/** A required id (see checkId). */
 export function checkKey(value: unknown, field: string, max: number = LIMITS.maxIdLength): string {
-  checkString(value, field, max, { required: true });
+  checkId(value, field, max, { required: true });
   return value ?? "";
+}
+
+/** A timestamp in ms that a Date can hold (±8.64e15, about ±275,000 years). */
+export function checkTimestamp(value: unknown, field: string, min = -LIMITS.maxTimestamp): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > LIMITS.maxTimestamp) {
+    throw auditError(
+      "INVALID_ARGUMENT",
+      `${field} must be a number of milliseconds from ${min === 0 ? "0" : "-8.64e15"} to 8.64e15 (a time a Date can hold)`,
+      field,
+    );
+  }
+  return value;
 }

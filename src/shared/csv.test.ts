@@ -11,7 +11,11 @@ import { csvHeader, csvRecord, csvText, jsonRecord, type ReportField } from "./r
 import { parseCsv } from "../../test/support/csv.js";
 
 /** Written out here, not imported: the test must not share the writer's list. */
-const TRIGGERS = ["=", "+", "-", "@", "\t", "\r"];
+const TRIGGERS = ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "−", "﹦", "﹢", "﹣"];
+/** What a lenient importer may skip before the first significant character: white space and invisible formatting. */
+const SKIPPABLE = [" ", "\u00A0", "\u2003", "\u3000", "\u2028", "\uFEFF", "\u200B", "\u200C", "\u200D", "\u2060", "\u200E", "\u202E", "\u00AD", "\n", "\v", "\f"];
+/** The first character a lenient spreadsheet reads as the start of the cell. */
+const significant = (cell: string) => [...cell].find((c) => !SKIPPABLE.includes(c) && !/^[\s\p{Cf}]$/u.test(c)) ?? "";
 
 const HOSTILE = [
   "",
@@ -40,7 +44,7 @@ const HOSTILE = [
   "x".repeat(100_000),
 ];
 
-const hostileChar = fc.constantFrom('"', ",", "\r", "\n", "\t", "=", "+", "-", "@", "'", " ", "é", "日", "🦄", "\u2028", "\uFEFF", "a");
+const hostileChar = fc.constantFrom('"', ",", "\r", "\n", "\t", "=", "+", "-", "@", "'", " ", "é", "日", "🦄", "\u2028", "\uFEFF", "a", ...TRIGGERS, ...SKIPPABLE);
 const cellArb = fc.oneof(
   fc.constantFrom(...HOSTILE),
   fc.string({ unit: hostileChar, maxLength: 30 }),
@@ -63,24 +67,27 @@ describe("csv writer", () => {
     );
   });
 
-  test("no cell a spreadsheet reads starts with a formula trigger (property)", () => {
+  test("no cell a spreadsheet reads starts with a formula trigger, even behind white space or invisible characters (property)", () => {
     fc.assert(
       fc.property(rowsArb, (rows) => {
         for (const cell of parseCsv(rows.map(csvRow).join("")).flat()) {
           expect(TRIGGERS.includes(cell[0] ?? "")).toBe(false);
+          // A lenient importer skips white space and format characters: behind them, no trigger either, unless the cell is quoted text.
+          if (!cell.startsWith("'")) expect(TRIGGERS.includes(significant(cell)), JSON.stringify(cell)).toBe(false);
         }
       }),
       { numRuns: 500 },
     );
   });
 
-  test("neutralisation only ever adds one leading apostrophe, and only before a trigger", () => {
+  test("neutralisation only ever adds one leading apostrophe, and only before a trigger (property)", () => {
     fc.assert(
       fc.property(cellArb, (cell) => {
         const out = neutralizeFormula(cell);
-        if (TRIGGERS.includes(cell[0] ?? "")) expect(out).toBe(`'${cell}`);
+        if (TRIGGERS.includes(cell[0] ?? "") || TRIGGERS.includes(significant(cell))) expect(out).toBe(`'${cell}`);
         else expect(out).toBe(cell);
       }),
+      { numRuns: 500 },
     );
   });
 
@@ -92,7 +99,11 @@ describe("csv writer", () => {
     expect(csvCell("@x")).toBe("'@x");
     expect(csvCell("\tx")).toBe("'\tx");
     expect(csvCell("\rx")).toBe(`"'\rx"`);
-    expect(csvCell(" =1")).toBe(" =1");
+    // Look-alikes: full-width and small forms, the minus sign, and triggers behind white space, a BOM or zero-width characters.
+    for (const cell of ["＝1+1", "＋1", "－1", "＠SUM(A1)", "−1", "﹦1", " =1", "\u3000=1", "\uFEFF=1", "\u200B=1", "\u200E+1", "\u00A0 \u2060@x", "\n=1"]) {
+      expect(neutralizeFormula(cell), JSON.stringify(cell)).toBe(`'${cell}`);
+    }
+    expect(csvCell(" x=1")).toBe(" x=1");
     expect(csvCell('a"b')).toBe('"a""b"');
     expect(csvCell("a,b")).toBe('"a,b"');
     expect(csvCell("a\nb")).toBe('"a\nb"');

@@ -13,17 +13,32 @@ export const CRLF = "\r\n";
 export const UTF8_BOM = "\uFEFF";
 
 /**
- * Leading characters a spreadsheet (Excel, LibreOffice, Google Sheets) may
- * read as the start of a formula, so a cell like `=HYPERLINK(...)` logged by
- * an attacker would run when an auditor opens the report (OWASP "CSV
- * Injection"). Tab and CR are on the list because some importers strip them
- * and then see the formula character behind them.
+ * Characters a spreadsheet (Excel, LibreOffice, Google Sheets) may read as
+ * the start of a formula, so a cell like `=HYPERLINK(...)` logged by an
+ * attacker would run when an auditor opens the report (OWASP "CSV
+ * Injection"): the ASCII four, their full-width and small forms, which some
+ * spreadsheets fold to ASCII, and the minus sign U+2212. Tab and CR are on
+ * the list because some importers strip them and then see what is behind.
  */
-export const FORMULA_TRIGGERS = ["=", "+", "-", "@", "\t", "\r"] as const;
+export const FORMULA_TRIGGERS = [
+  "=", "+", "-", "@", "\t", "\r",
+  "\uFF1D", "\uFF0B", "\uFF0D", "\uFF20", "\u2212", "\uFE66", "\uFE62", "\uFE63",
+] as const;
+const TRIGGERS = new Set<string>(FORMULA_TRIGGERS);
 
-/** Prefixes a cell that starts with a formula trigger with an apostrophe, which spreadsheets show as text. */
+/** What an importer may skip before it reads a cell: Unicode white space and invisible format characters (a BOM, zero-width spaces, bidi marks). */
+const SKIPPED = /^[\s\p{Cf}]*/u;
+
+/**
+ * Prefixes a cell with an apostrophe, which spreadsheets show as text, when
+ * its first significant character (after any white space and format
+ * characters) is a formula trigger, or it starts with one.
+ */
 export function neutralizeFormula(cell: string): string {
-  return cell.length > 0 && (FORMULA_TRIGGERS as readonly string[]).includes(cell[0]) ? `'${cell}` : cell;
+  if (cell.length === 0) return cell;
+  if (TRIGGERS.has(cell[0])) return `'${cell}`;
+  const first = cell[SKIPPED.exec(cell)![0].length];
+  return first !== undefined && TRIGGERS.has(first) ? `'${cell}` : cell;
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -7,7 +7,7 @@
  * planner entry in src/component/search.ts).
  */
 import { v, type Infer, type Validator } from "convex/values";
-import { checkWindow, isOneOf } from "./checks.js";
+import { checkId, checkWindow, isOneOf } from "./checks.js";
 import { auditError } from "./errors.js";
 import { sha256Hex, utf8Length } from "./text.js";
 import { CATEGORIES, LIMITS, SEVERITIES, STATUSES, vEvent, type AuditEvent } from "./validators.js";
@@ -102,9 +102,7 @@ export function normalizeFilters(filters: SearchFilters): SearchFilters {
       if (row.allowed !== undefined && !isOneOf(x, row.allowed)) {
         throw auditError(row.code ?? "INVALID_ARGUMENT", `${name}: ${JSON.stringify(x)} is not one of ${row.allowed.join(", ")}`, path);
       }
-      if (x.length === 0 || x.length > FILTER_LIMITS.maxValueLength) {
-        throw auditError("INVALID_ARGUMENT", `${name}: values must be 1 to ${FILTER_LIMITS.maxValueLength} characters`, path);
-      }
+      checkId(x, path, FILTER_LIMITS.maxValueLength, { required: true });
     }
     (out as Record<string, unknown>)[name] = isList(name) ? [...new Set(values)].sort() : value;
   }

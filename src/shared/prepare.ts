@@ -9,12 +9,16 @@ import { lookupAction } from "./catalog.js";
 import { diffValues, renderChanges, stripSystemFields } from "./diff.js";
 import { auditError } from "./errors.js";
 import { createRedactor, type Redactor } from "./redact.js";
+import { checkId, checkString, checkTimestamp, isPrintable, oneOf } from "./checks.js";
 import {
   ACTOR_TYPES,
   CATEGORIES,
   LIMITS,
   SEVERITIES,
   STATUSES,
+  vActor,
+  vEventInput,
+  vRequestContext,
   type ActorType,
   type Category,
   type EventDoc,
@@ -25,40 +29,40 @@ import {
 } from "./validators.js";
 import { assertStorable, encodedSize } from "./values.js";
 
-function checkString(
-  value: string | undefined,
-  field: string,
-  max: number,
-  { required = false, allowEmpty = false } = {},
-): void {
-  if (value === undefined) {
-    if (required) throw auditError("INVALID_ARGUMENT", `${field} is required`, field);
-    return;
-  }
-  if (typeof value !== "string") throw auditError("INVALID_ARGUMENT", `${field} must be a string`, field);
-  if (!allowEmpty && value.trim().length === 0) {
-    throw auditError("INVALID_ARGUMENT", `${field} must not be empty`, field);
-  }
-  if (value.length > max) {
-    throw auditError("INVALID_ARGUMENT", `${field} is ${value.length} characters; the limit is ${max}`, field);
-  }
-}
-
-function oneOf<T extends string>(
-  value: string | undefined,
-  allowed: readonly T[],
-  field: string,
-  code: "INVALID_SEVERITY" | "INVALID_ARGUMENT" = "INVALID_ARGUMENT",
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw auditError(code, `${field} ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`, field);
-  }
-  return value as T;
-}
-
 // Printable text without control characters, so actions render and index cleanly.
 const ACTION_PATTERN = /^[^\s\p{Cc}][^\p{Cc}]*$/u;
+
+const EVENT_KEYS = new Set([...Object.keys(vEventInput.fields), "generateDiff"]);
+const ACTOR_KEYS = new Set(["id", ...Object.keys(vActor.fields)]);
+const CONTEXT_KEYS = new Set(Object.keys(vRequestContext.fields));
+
+/**
+ * What a caller passed, before anything reads it: an object whose fields
+ * are all fields of an event (actor and context likewise), with a boolean
+ * `generateDiff`. The client runs this first, so a typo or a wrong type is a
+ * typed INVALID_ARGUMENT rather than Convex's argument validation error.
+ */
+export function checkEventShape(raw: unknown, at = ""): void {
+  const p = (f: string) => (at ? `${at}.${f}` : f);
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  if (!isObject(raw)) throw auditError("INVALID_ARGUMENT", `${at || "an event"} must be an object`, at || "event");
+  const unknownKey = (obj: Record<string, unknown>, known: Set<string>) => Object.keys(obj).find((k) => !known.has(k) && obj[k] !== undefined);
+  const extra = unknownKey(raw, EVENT_KEYS);
+  if (extra !== undefined) throw auditError("INVALID_ARGUMENT", `${JSON.stringify(extra.slice(0, 64))} is not a field of an event`, p(extra));
+  for (const [field, known] of [["actor", ACTOR_KEYS], ["context", CONTEXT_KEYS]] as const) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    if (!isObject(value)) throw auditError("INVALID_ARGUMENT", `${field} must be an object`, p(field));
+    const bad = unknownKey(value, known);
+    if (bad !== undefined) throw auditError("INVALID_ARGUMENT", `${JSON.stringify(bad.slice(0, 64))} is not a field of ${field}`, p(`${field}.${bad}`));
+  }
+  if (raw.generateDiff !== undefined && typeof raw.generateDiff !== "boolean") {
+    throw auditError("INVALID_ARGUMENT", "generateDiff must be true or false", p("generateDiff"));
+  }
+  if (raw.actorId !== undefined && raw.actorId !== null && typeof raw.actorId !== "string") {
+    throw auditError("INVALID_ARGUMENT", "actorId must be a string", p("actorId"));
+  }
+}
 
 /** Synchronous checks of one event; `at` prefixes paths in errors (e.g. "events[3]"). */
 export function validateEventInput(input: EventInput, at = ""): void {
@@ -77,8 +81,12 @@ export function validateEventInput(input: EventInput, at = ""): void {
       p("action"),
     );
   }
-  if (!ACTION_PATTERN.test(action) || action !== action.trim()) {
-    throw auditError("INVALID_ACTION", "action must not contain control characters or surrounding spaces", p("action"));
+  if (!ACTION_PATTERN.test(action) || action !== action.trim() || !isPrintable(action)) {
+    throw auditError(
+      "INVALID_ACTION",
+      "action must be printable: no control characters, lone surrogates, bidi controls, line separators or surrounding spaces",
+      p("action"),
+    );
   }
   for (const field of ["actor", "context"] as const) {
     const val: unknown = input[field];
@@ -86,41 +94,52 @@ export function validateEventInput(input: EventInput, at = ""): void {
       throw auditError("INVALID_ARGUMENT", `${field} must be an object`, p(field));
     }
   }
-  oneOf(input.severity, SEVERITIES, p("severity"), "INVALID_SEVERITY");
-  oneOf(input.status, STATUSES, p("status"));
-  oneOf(input.category, CATEGORIES, p("category"));
-  oneOf(input.actor?.type, ACTOR_TYPES, p("actor.type"));
-  checkString(input.actorId, p("actorId"), LIMITS.maxIdLength);
+  if (input.severity !== undefined) oneOf(input.severity, SEVERITIES, p("severity"), "INVALID_SEVERITY");
+  if (input.status !== undefined) oneOf(input.status, STATUSES, p("status"));
+  if (input.category !== undefined) oneOf(input.category, CATEGORIES, p("category"));
+  if (input.actor?.type !== undefined) oneOf(input.actor.type, ACTOR_TYPES, p("actor.type"));
+  checkId(input.actorId, p("actorId"));
   checkString(input.actor?.role, p("actor.role"), LIMITS.maxIdLength);
   checkString(input.actor?.name, p("actor.name"), LIMITS.maxIdLength);
   checkString(input.actor?.email, p("actor.email"), LIMITS.maxIdLength);
-  checkString(input.tenantId, p("tenantId"), LIMITS.maxIdLength);
-  checkString(input.resourceType, p("resourceType"), LIMITS.maxIdLength);
-  checkString(input.resourceId, p("resourceId"), LIMITS.maxIdLength);
+  checkId(input.tenantId, p("tenantId"));
+  checkId(input.resourceType, p("resourceType"));
+  checkId(input.resourceId, p("resourceId"));
   if (input.resourceId !== undefined && input.resourceType === undefined) {
     throw auditError("INVALID_ARGUMENT", "resourceId needs a resourceType", p("resourceType"));
   }
   checkString(input.summary, p("summary"), LIMITS.maxSummaryLength, { allowEmpty: true });
   checkString(input.errorMessage, p("errorMessage"), LIMITS.maxErrorMessageLength, { allowEmpty: true });
-  checkString(input.idempotencyKey, p("idempotencyKey"), LIMITS.maxIdLength);
+  checkId(input.idempotencyKey, p("idempotencyKey"));
   if (input.tags !== undefined) {
     if (!Array.isArray(input.tags)) throw auditError("INVALID_ARGUMENT", "tags must be an array of strings", p("tags"));
     if (input.tags.length > LIMITS.maxTags) {
       throw auditError("INVALID_ARGUMENT", `${input.tags.length} tags; the limit is ${LIMITS.maxTags}`, p("tags"));
     }
-    input.tags.forEach((tag, i) => checkString(tag, p(`tags[${i}]`), LIMITS.maxTagLength));
+    input.tags.forEach((tag, i) => checkId(tag, p(`tags[${i}]`), LIMITS.maxTagLength));
   }
   if (input.context !== undefined) {
     for (const [k, val] of Object.entries(input.context)) {
       checkString(val as string | undefined, p(`context.${k}`), LIMITS.maxContextFieldLength, { allowEmpty: true });
     }
   }
-  if (input.timestamp !== undefined && (!Number.isFinite(input.timestamp) || input.timestamp < 0)) {
-    throw auditError("INVALID_ARGUMENT", "timestamp must be a non-negative number of milliseconds", p("timestamp"));
-  }
+  if (input.timestamp !== undefined) checkTimestamp(input.timestamp, p("timestamp"), 0);
   if (input.metadata !== undefined) assertStorable(input.metadata, p("metadata"));
   if (input.before !== undefined) assertStorable(input.before, p("before"));
   if (input.after !== undefined) assertStorable(input.after, p("after"));
+}
+
+const bulkTooLarge = (events: number, bytes: number) =>
+  auditError(
+    "BATCH_TOO_LARGE",
+    `${events} events come to ${bytes} bytes; one logBulk writes at most ${LIMITS.maxBulkBytes} (split it into several calls)`,
+    "events",
+  );
+
+/** One logBulk's events together, in bytes as Convex counts them: at most LIMITS.maxBulkBytes. */
+export function checkBulkSize(sizes: number[]): void {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total > LIMITS.maxBulkBytes) throw bulkTooLarge(sizes.length, total);
 }
 
 /** The largest `maxEventBytes` a caller may configure (documented as "at most 1 MiB"). */
@@ -148,6 +167,8 @@ export async function buildEvent(
   { redactor, maxBytes }: { redactor: Redactor; maxBytes: number },
   now: number,
   at = "",
+  /** A bulk call's running total of stored bytes: each event adds its size, and past LIMITS.maxBulkBytes the call is refused. */
+  bulk?: { bytes: number; events: number },
 ): Promise<EventDoc> {
   validateEventInput(input, at);
   const info = lookupAction(input.action, undefined);
@@ -214,6 +235,11 @@ export async function buildEvent(
       `event is ${size} bytes after redaction; the limit is ${maxBytes}`,
       at || "event",
     );
+  }
+  if (bulk !== undefined) {
+    bulk.bytes += size;
+    bulk.events += 1;
+    if (bulk.bytes > LIMITS.maxBulkBytes) throw bulkTooLarge(bulk.events, bulk.bytes);
   }
   return doc;
 }

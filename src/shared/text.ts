@@ -4,6 +4,7 @@
  * and base64 of UTF-8 text. Pure, with no Node API, so they run in Convex's
  * runtime.
  */
+import { compareValues } from "convex/values";
 
 /** Bytes of `s` in UTF-8, without encoding it. A lone surrogate counts 3 (TextEncoder writes U+FFFD). */
 export function utf8Length(s: string): number {
@@ -22,13 +23,14 @@ export function utf8Length(s: string): number {
 
 const encoder = new TextEncoder();
 
-/** Convex orders strings by their UTF-8 bytes; JavaScript's `<` compares UTF-16 units. */
+/**
+ * Convex's order of two strings, from Convex's own comparison (the one its
+ * client and convex-test use): by UTF-8 bytes, where JavaScript's `<`
+ * compares UTF-16 units. Ids are refused with lone surrogates (checks.ts), so
+ * the order is the bytes' order for every id stored.
+ */
 export function utf8Compare(a: string, b: string): number {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
+  return compareValues(a, b);
 }
 
 /** FNV-1a over UTF-16 code units: fast and stable, for partitioning and short tags, never for security. */

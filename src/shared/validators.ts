@@ -206,4 +206,8 @@ export const LIMITS = {
   maxFilterValues: 50,
   /** Characters of `search`'s free-text query. */
   maxSearchQueryLength: 256,
+  /** The largest time a Date holds, in ms (year 275760): timestamps and windows stay within ± this. */
+  maxTimestamp: 8.64e15,
+  /** Stored bytes of one logBulk call, all events together (Convex writes at most 16 MiB per transaction). */
+  maxBulkBytes: 8 * 1024 * 1024,
 } as const;
