@@ -6,7 +6,7 @@ import { api } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
 import { parseCsv } from "../../test/support/csv";
-import { modelMatch, newestFirst } from "../../test/support/filterModel";
+import { modelMatch, newestFirst, type ModelRow } from "../../test/support/filterModel";
 
 type T = ReturnType<typeof initConvexTest>;
 
@@ -35,21 +35,12 @@ const SUMMARIES = [
 /** Written out here: the test must not share the writer's list. */
 const TRIGGERS = ["=", "+", "-", "@", "\t", "\r"];
 
-type Row = {
+type Row = ModelRow & {
   id: string;
-  seq: number;
-  action: string;
-  actorId?: string;
-  tenantId?: string;
-  resourceType: string;
-  resourceId: string;
-  severity: string;
   status: "success" | "failure";
   category: "auth" | "data";
-  tags: string[];
   summary?: string;
   metadata: { n: number; note?: string; long?: string };
-  timestamp: number;
 };
 
 const rowArb = fc.record({

@@ -5,7 +5,7 @@ import type { SearchFilters } from "convex-audit-log";
 import { components } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
-import { modelMatch, newestFirst } from "../../test/support/filterModel";
+import { modelMatch, newestFirst, type ModelRow } from "../../test/support/filterModel";
 
 type T = ReturnType<typeof initConvexTest>;
 const ACTORS = ["alice", "bob", "carol", "dave"];
@@ -15,10 +15,7 @@ const SEVERITIES = ["info", "warning", "error", "critical"] as const;
 const TAGS = ["security", "billing", "rare"];
 const BASE = 1_700_000_000_000;
 
-type Row = {
-  id: string; seq: number; action: string; actorId?: string; tenantId?: string; resourceType: string; resourceId: string;
-  severity: string; status: string; category: string; tags: string[]; timestamp: number;
-};
+type Row = ModelRow & { id: string };
 
 const rowArb = fc.record({
   a: fc.integer({ min: -1, max: ACTORS.length - 1 }),
