@@ -12,10 +12,14 @@
  *   the tenant-first indexes; a tenant argument naming another tenant is
  *   FORBIDDEN.
  * - `{ admin: true }`: everything.
+ * - anything else: INVALID_CONFIG, never a wider scope.
  *
- * Reports follow the same rules, with the scope forced into their filters: a
- * viewer's report (or export) holds only their own events, a tenant's only
- * that tenant's, and a filter outside the scope is FORBIDDEN, not narrowed.
+ * The component confines the reads themselves to the scope, so nothing a
+ * scoped caller gets back depends on events outside it. Reports follow the
+ * same rules, with the scope forced into their filters: a viewer's report
+ * (or export) holds only their own events and names no tenant, a tenant's
+ * only that tenant's, and a filter outside the scope is FORBIDDEN, not
+ * narrowed.
  * Report calls write (the run's own audit event, an export job), so the auth
  * callback sees them as `{ type: "report", mutation: ... }`, not as reads.
  */

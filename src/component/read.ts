@@ -36,7 +36,7 @@ export type Bounds = {
   lte(field: string, value: unknown): Bounds;
 };
 
-/** An index range of the events table: the prefix of `spec` (if any), then `bounds`. */
+/** An index range of the events table, as `bounds` draws it on `index`. */
 export function eventRange(
   ctx: QueryCtx,
   index: EventIndex | "by_retention",
