@@ -31,12 +31,17 @@ const SECRET_KEYS = [
   "apiKey", "api_key", "API-KEY", "x-api-key", "authorization", "Authorization", "cookie", "Set-Cookie",
   "ssn", "SSN", "cardNumber", "card_number", "creditCard", "ccNumber", "privateKey", "private_key",
   "credentials", "socialSecurityNumber", "signature", "pin", "otp", "cvv", "cvc", "pwd", "auth", "jwt",
+  // Matched by tokens since the review of names not on the list:
+  "cvv2", "cardCvv", "pinCode", "otpCode", "ssnLast4", "bearer", "pass", "verificationCode", "backupCodes",
+  "recoveryCodes", "salt", "totpUri", "hash", "sessionToken", "session_token", "basicAuth", "creds",
 ];
 /** Keys that must not be redacted by the defaults. */
 const BENIGN_KEYS = [
   "name", "title", "count", "items", "note", "status", "value", "description", "author", "authorId",
   "pinned", "spinner", "passage", "tokenName", "apiKeyId", "tokenExpiresAt", "passwordChangedAt",
   "secretName", "opinion", "a", "b",
+  "passenger", "compass", "bypass", "code", "errorCode", "countryCode", "commitHash", "authProvider", "tokenCount",
+  "pinLength", "otpEnabled", "sidebar", "saltRounds",
 ];
 /** Structural keys used by the configured dotted paths. */
 const STRUCT_KEYS = ["user", "billing", "address", "iban", "profile"];
@@ -584,11 +589,11 @@ describe("buildEvent: diff then redact", () => {
 
   test("a change above a secret redacts the secret inside its values", async () => {
     const doc = await buildEvent(
-      { action: "x", before: { creds: "none" }, after: { creds: { user: "ann", password: "pw-123" } } },
+      { action: "x", before: { account: "none" }, after: { account: { user: "ann", password: "pw-123" } } },
       prepareOptions(),
       0,
     );
-    expect(doc.changes).toEqual([{ path: ["creds"], op: "replace", before: "none", after: { user: "ann", password: MASK } }]);
+    expect(doc.changes).toEqual([{ path: ["account"], op: "replace", before: "none", after: { user: "ann", password: MASK } }]);
     expect(JSON.stringify(doc)).not.toContain("pw-123");
   });
 

@@ -5,9 +5,9 @@
  *   ("email"), or a dotted path from the payload root ("user.email"; array
  *   indexes are skipped, so "items.card" matches items[3].card).
  * - Unless `redactDefaults: false`, keys that look like secrets are redacted
- *   too (see SECRET_KEY_PARTS): those are masked, or removed in remove mode,
- *   and never hashed, since a keyed hash of a low-entropy secret can be brute
- *   forced by whoever holds the key.
+ *   too (the token rules in secrets.ts): those are masked, or removed in
+ *   remove mode, and never hashed, since a keyed hash of a low-entropy secret
+ *   can be brute forced by whoever holds the key.
  * - A matching key redacts its whole subtree.
  *
  * Modes: mask → "[REDACTED]"; hash → "hmac-sha256:<32 hex>" (keyed, so equal
@@ -15,52 +15,13 @@
  */
 import { auditError } from "./errors.js";
 import { REDACTION_MODES, type Change, type LogOptions, type RedactionMode } from "./validators.js";
+import { isSecretKey } from "./secrets.js";
 import type { PathSeg } from "./values.js";
 
 export const MASK = "[REDACTED]";
 
-/** Normalised key fragments (lowercase, letters and digits only) that mark a secret. */
-export const SECRET_KEY_PARTS = [
-  "password",
-  "passwd",
-  "passphrase",
-  "secret",
-  "token",
-  "apikey",
-  "authorization",
-  "cookie",
-  "privatekey",
-  "credential",
-  "cardnumber",
-  "creditcard",
-  "ccnumber",
-  "socialsecurity",
-  "signature",
-] as const;
-/** Normalised keys that mark a secret only when they are the whole key. */
-export const SECRET_KEYS_EXACT = ["ssn", "pin", "otp", "cvv", "cvc", "pan", "pwd", "auth", "jwt", "sid"] as const;
-
-const normalise = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
-
-/**
- * Suffixes of keys that name or describe a secret without holding it
- * (apiKeyId, tokenExpiresAt, passwordChangedAt, secretName): redacting those
- * would hide which key was used, which is what an auditor asks first.
- */
-const DESCRIPTOR_SUFFIX =
-  /(id|ids|name|type|count|changedat|createdat|updatedat|expiresat|expiry|length|version|hint|set|enabled|required)$/;
-
-export function isSecretKey(key: string): boolean {
-  const k = normalise(key);
-  if (k.length === 0) return false;
-  if ((SECRET_KEYS_EXACT as readonly string[]).includes(k)) return true;
-  const m = DESCRIPTOR_SUFFIX.exec(k);
-  if (m !== null && m.index > 0) {
-    const stem = k.slice(0, m.index);
-    if (SECRET_KEY_PARTS.some((part) => stem.endsWith(part))) return false;
-  }
-  return SECRET_KEY_PARTS.some((part) => k.includes(part));
-}
+// The key rules live with the value rules in secrets.ts; these names stay importable from here.
+export { SECRET_KEY_PARTS, SECRET_KEY_SEQUENCES, SECRET_KEY_TOKENS, SECRET_KEYS_EXACT, isSecretKey } from "./secrets.js";
 
 export type Redactor = {
   /** The mode that applies at `path` (the shallowest match), if any. */
