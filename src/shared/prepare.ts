@@ -200,7 +200,7 @@ export async function buildEvent(
         at ? `${at}.changes` : "changes",
       );
     }
-    const changes = await redactor.redactChanges(raw);
+    const changes = await redactor.redactChanges(raw, { before, after });
     doc.changes = changes;
     doc.diff = renderChanges(changes);
   }

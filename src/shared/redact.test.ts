@@ -604,3 +604,120 @@ describe("buildEvent: diff then redact", () => {
     expect(doc.before).toEqual({ token: MASK });
   });
 });
+
+// ---------------------------------------------------------------------------
+// Name/value pairs: the name says what the value is.
+
+describe("name/value pairs", () => {
+  test("the value of a pair named like a secret is redacted; the name stays", async () => {
+    const r = createRedactor();
+    expect(
+      await r.redactPayload({
+        fields: [{ name: "password", value: "hunter2" }, { name: "username", value: "ann" }],
+        header: { key: "Authorization", value: "Bearer abc" },
+        tags: [{ Key: "db_password", Value: "pg-secret" }, { Key: "env", Value: "prod" }],
+        har: { headers: [{ name: "Cookie", value: "s=1" }, { name: "Accept", value: "application/json" }] },
+        reversed: { value: "1234", label: "PIN" },
+        env: [{ variable: "STRIPE_SECRET_KEY", content: { nested: "x" } }],
+        params: [{ param: "otp_code", values: ["123456"] }],
+      }),
+    ).toEqual({
+      fields: [{ name: "password", value: MASK }, { name: "username", value: "ann" }],
+      header: { key: "Authorization", value: MASK },
+      tags: [{ Key: "db_password", Value: MASK }, { Key: "env", Value: "prod" }],
+      har: { headers: [{ name: "Cookie", value: MASK }, { name: "Accept", value: "application/json" }] },
+      reversed: { value: MASK, label: "PIN" },
+      env: [{ variable: "STRIPE_SECRET_KEY", content: MASK }],
+      params: [{ param: "otp_code", values: MASK }],
+    });
+  });
+
+  test("names that describe a secret, ordinary names, non-string and overlong names leave the value alone", async () => {
+    const r = createRedactor();
+    const payload = [
+      { name: "apiKeyId", value: "k1" },
+      { name: "Token Count", value: 3 },
+      { name: "passenger", value: "Ann" },
+      { name: 42, value: "x" },
+      { name: { password: true }, value: "x" },
+      { name: `password ${"x".repeat(200)}`, value: "x" },
+      { title: "password", value: "x" }, // title is not a name field
+      { name: "password", note: "x" }, // note is not a value field
+    ];
+    expect(await r.redactPayload(payload)).toEqual([
+      { name: "apiKeyId", value: "k1" },
+      { name: "Token Count", value: 3 },
+      { name: "passenger", value: "Ann" },
+      { name: 42, value: "x" },
+      { name: { password: MASK }, value: "x" },
+      { name: `password ${"x".repeat(200)}`, value: "x" },
+      { title: "password", value: "x" },
+      { name: "password", note: "x" },
+    ]);
+  });
+
+  test("modes: remove drops the value field; piiFields names apply to pairs (hash allowed), secrets are never hashed", async () => {
+    const rm = createRedactor({ redactionMode: "remove" });
+    expect(await rm.redactPayload([{ name: "password", value: "x", kind: "text" }])).toEqual([{ name: "password", kind: "text" }]);
+    const h = createRedactor({ piiFields: ["email"], redactionMode: "hash", hashKey: HASH_KEY });
+    const out = (await h.redactPayload([{ field: "Email", value: "a@x.io" }, { field: "password", value: "pw" }])) as { value: string }[];
+    expect(out[0].value).toMatch(HASH_RE);
+    expect(out[1].value).toBe(MASK);
+  });
+
+  test("redactDefaults: false turns off secret names in pairs, not configured ones", async () => {
+    const r = createRedactor({ redactDefaults: false, piiFields: ["email"] });
+    expect(await r.redactPayload([{ name: "password", value: "x" }, { name: "email", value: "a@x.io" }])).toEqual([
+      { name: "password", value: "x" },
+      { name: "email", value: MASK },
+    ]);
+  });
+
+  test("generated pairs: redacted exactly when the name is a secret's name", async () => {
+    const secretNames = ["password", "Authorization", "X-Api-Key", "cvv2", "pinCode", "otp_code", "SESSION_TOKEN", "Cookie", "client-secret", "ssnLast4"];
+    const plainNames = ["username", "Accept", "Content-Type", "apiKeyId", "tokenExpiresAt", "passenger", "code", "env", "region", "Host"];
+    const nameField = fc.constantFrom("name", "Name", "key", "Key", "KEY", "field", "header", "param", "field_name", "label", "attribute");
+    const valueField = fc.constantFrom("value", "Value", "VALUE", "val", "content", "values", "data");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.constantFrom(...secretNames),
+        fc.constantFrom(...plainNames),
+        nameField,
+        valueField,
+        fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes("[")),
+        fc.boolean(),
+        async (secret, sName, pName, nf, vf, raw, valueFirst) => {
+          const name = secret ? sName : pName;
+          const pair = valueFirst ? { [vf]: `v:${raw}`, [nf]: name } : { [nf]: name, [vf]: `v:${raw}` };
+          const out = (await createRedactor().redactPayload({ list: [pair] })) as { list: Record<string, unknown>[] };
+          expect(out.list[0][nf]).toBe(name);
+          expect(out.list[0][vf]).toBe(secret ? MASK : `v:${raw}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("in a diff, a changed pair value is a redacted entry, whichever snapshot names it", async () => {
+    const doc = await buildEvent(
+      {
+        action: "settings.updated",
+        before: { headers: [{ name: "Authorization", value: "Bearer old" }, { name: "Accept", value: "a" }], env: [{ name: "HOST", value: "x" }] },
+        after: { headers: [{ name: "Authorization", value: "Bearer new" }, { name: "Accept", value: "b" }], env: [{ name: "DB_PASSWORD", value: "y" }] },
+      },
+      prepareOptions(),
+      0,
+    );
+    expect(doc.changes).toEqual([
+      { path: ["headers", 0, "value"], op: "replace", before: MASK, after: MASK, redacted: true },
+      { path: ["headers", 1, "value"], op: "replace", before: "a", after: "b" },
+      { path: ["env", 0, "name"], op: "replace", before: "HOST", after: "DB_PASSWORD" },
+      { path: ["env", 0, "value"], op: "replace", before: MASK, after: MASK, redacted: true },
+    ]);
+    expect(JSON.stringify(doc)).not.toMatch(/Bearer old|Bearer new|"y"/);
+    const r = createRedactor();
+    expect(r.match(["headers", 0, "value"], { before: { headers: [{ name: "Cookie", value: "s" }] } })).toBe("mask");
+    expect(r.match(["headers", 0, "value"])).toBeUndefined();
+  });
+});

@@ -9,6 +9,10 @@
  *   remove mode, and never hashed, since a keyed hash of a low-entropy secret
  *   can be brute forced by whoever holds the key.
  * - A matching key redacts its whole subtree.
+ * - Name/value pairs (`[{ name: "password", value: "hunter2" }]`, AWS-style
+ *   `{ Key, Value }`, HAR headers): when an object's name-like field holds a
+ *   key that would be redacted, its value-like fields are redacted as if they
+ *   were that key.
  *
  * Modes: mask → "[REDACTED]"; hash → "hmac-sha256:<32 hex>" (keyed, so equal
  * values correlate without being readable); remove → the key is dropped.
@@ -23,11 +27,37 @@ export const MASK = "[REDACTED]";
 // The key rules live with the value rules in secrets.ts; these names stay importable from here.
 export { SECRET_KEY_PARTS, SECRET_KEY_SEQUENCES, SECRET_KEY_TOKENS, SECRET_KEYS_EXACT, isSecretKey } from "./secrets.js";
 
+/**
+ * Fields of an object that name a key (`{ name: "password", value: … }`) and
+ * fields that hold that key's value, compared lowercase without punctuation
+ * (`Key`/`Value` in AWS tags, `field_name`).
+ */
+export const PAIR_NAME_FIELDS = [
+  "name", "key", "field", "fieldname", "header", "headername", "param", "parameter", "paramname",
+  "attribute", "attr", "label", "property", "prop", "variable", "var",
+] as const;
+export const PAIR_VALUE_FIELDS = ["value", "values", "val", "content", "data"] as const;
+const PAIR_NAMES = new Set<string>(PAIR_NAME_FIELDS);
+const PAIR_VALUES = new Set<string>(PAIR_VALUE_FIELDS);
+/** A key name longer than this is prose, not a key name: not looked at as a pair's name. */
+const MAX_PAIR_NAME = 128;
+const SECRET_PAIR = "secret";
+const NOT_PAIR = 0;
+const PAIR_NAME = 1;
+const PAIR_VALUE = 2;
+
+/** Snapshots a change list was computed from, so a change inside a pair can see the pair's name. */
+export type ChangeRoots = { before?: unknown; after?: unknown };
+
 export type Redactor = {
-  /** The mode that applies at `path` (the shallowest match), if any. */
-  match(path: readonly PathSeg[]): RedactionMode | undefined;
+  /**
+   * The mode that applies at `path` (the shallowest match), if any. With
+   * `roots`, a value field whose parent object (in either root) is a
+   * name/value pair counts too.
+   */
+  match(path: readonly PathSeg[], roots?: ChangeRoots): RedactionMode | undefined;
   redactPayload(value: unknown, base?: readonly PathSeg[]): Promise<unknown>;
-  redactChanges(changes: readonly Change[]): Promise<Change[]>;
+  redactChanges(changes: readonly Change[], roots?: ChangeRoots): Promise<Change[]>;
 };
 
 function parseMode(mode: string | undefined, where: string): RedactionMode {
@@ -100,9 +130,60 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return secret ? secretMode : undefined;
   };
 
-  const match = (path: readonly PathSeg[]) => {
+  const roleCache = new Map<string, number>();
+  const roleOf = (key: string) => {
+    let role = roleCache.get(key);
+    if (role === undefined) {
+      const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+      role = PAIR_NAMES.has(k) ? PAIR_NAME : PAIR_VALUES.has(k) ? PAIR_VALUE : NOT_PAIR;
+      roleCache.set(key, role);
+    }
+    return role;
+  };
+
+  /**
+   * What a pair's name does to its value, as if the name were the value's key:
+   * SECRET_PAIR when it names a secret (masked or removed, never hashed), else
+   * the mode of a piiFields entry with that name, if any.
+   */
+  const nameMode = (name: string): RedactionMode | typeof SECRET_PAIR | undefined => {
+    if (name.length === 0 || name.length > MAX_PAIR_NAME) return undefined;
+    if (defaults && isSecret(name)) return SECRET_PAIR;
+    return byName.get(name.trim().toLowerCase());
+  };
+
+  /** How the value fields of `obj` are redacted if it is a name/value pair whose name is redacted. */
+  const pairMode = (obj: Record<string, unknown>, keys: readonly string[]) => {
+    let found: RedactionMode | undefined;
+    for (const key of keys) {
+      if (roleOf(key) !== PAIR_NAME) continue;
+      const name = obj[key];
+      if (typeof name !== "string") continue;
+      const m = nameMode(name);
+      if (m === SECRET_PAIR) return m;
+      found ??= m;
+    }
+    return found;
+  };
+
+  const pairAt = (path: readonly PathSeg[], roots: ChangeRoots): RedactionMode | undefined => {
+    const last = path[path.length - 1];
+    if (typeof last !== "string" || roleOf(last) !== PAIR_VALUE) return undefined;
+    let found: RedactionMode | undefined;
+    for (const root of [roots.before, roots.after]) {
+      const parent = at(root, path, path.length - 1);
+      if (!isRecord(parent)) continue;
+      const m = pairMode(parent, Object.keys(parent));
+      if (m === SECRET_PAIR) return secretMode;
+      found ??= m;
+    }
+    return found;
+  };
+
+  const match = (path: readonly PathSeg[], roots?: ChangeRoots) => {
     for (let i = 1; i <= path.length; i++) {
-      const m = matchKey(path.slice(0, i));
+      const prefix = path.slice(0, i);
+      const m = matchKey(prefix) ?? (roots ? pairAt(prefix, roots) : undefined);
       if (m) return m;
     }
     return undefined;
@@ -143,11 +224,20 @@ export function createRedactor(options: LogOptions = {}): Redactor {
         }
         return out;
       }
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj);
+      const pair = keys.length > 1 ? pairMode(obj, keys) : undefined;
       const out: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
+      for (const key of keys) {
+        const child = obj[key];
         if (child === undefined) continue;
         path.push(key);
-        const mode = matchKey(path);
+        let mode = matchKey(path);
+        if (pair !== undefined && roleOf(key) === PAIR_VALUE) {
+          // A secret pair's value is masked even when a piiFields entry hashes that key.
+          if (pair === SECRET_PAIR) mode = secretMode;
+          else mode ??= pair;
+        }
         if (mode === undefined) setField(out, key, walk(child));
         else if (mode === "mask") setField(out, key, MASK);
         else if (mode === "hash") {
@@ -163,10 +253,10 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return result;
   };
 
-  const redactChanges = async (changes: readonly Change[]): Promise<Change[]> => {
+  const redactChanges = async (changes: readonly Change[], roots?: ChangeRoots): Promise<Change[]> => {
     const out: Change[] = [];
     for (const c of changes) {
-      const mode = match(c.path);
+      const mode = match(c.path, roots);
       if (mode === undefined) {
         const entry: Change = { path: c.path, op: c.op };
         if (c.before !== undefined) entry.before = await redactPayload(c.before, c.path);
@@ -186,6 +276,26 @@ export function createRedactor(options: LogOptions = {}): Redactor {
   };
 
   return { match, redactPayload, redactChanges };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof ArrayBuffer);
+}
+
+/** The value at the first `n` segments of `path` inside `root`, if there is one. */
+function at(root: unknown, path: readonly PathSeg[], n: number): unknown {
+  let v = root;
+  for (let i = 0; i < n; i++) {
+    const seg = path[i];
+    if (typeof seg === "number") {
+      if (!Array.isArray(v)) return undefined;
+      v = v[seg];
+    } else {
+      if (!isRecord(v) || !Object.prototype.hasOwnProperty.call(v, seg)) return undefined;
+      v = v[seg];
+    }
+  }
+  return v;
 }
 
 /** `out[key] = value`, except that a "__proto__" key is kept as a field rather than setting the prototype. */
