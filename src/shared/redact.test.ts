@@ -10,7 +10,8 @@ import { canonical, createRedactor, isSecretKey, MASK } from "./redact.js";
 import { buildEvent, prepareOptions } from "./prepare.js";
 import { diffValues, renderChanges } from "./diff.js";
 import { isAuditLogError } from "./errors.js";
-import type { Change, LogOptions, RedactionMode } from "./validators.js";
+import type { Change, EventInput, LogOptions, RedactionMode } from "./validators.js";
+import { shapeArb } from "../../test/support/secretShapes.js";
 
 const RUNS = { numRuns: 150 };
 const HASH_KEY = "test-hash-key-0123456789";
@@ -719,5 +720,79 @@ describe("name/value pairs", () => {
     const r = createRedactor();
     expect(r.match(["headers", 0, "value"], { before: { headers: [{ name: "Cookie", value: "s" }] } })).toBe("mask");
     expect(r.match(["headers", 0, "value"])).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Secrets by shape, wherever text is stored.
+
+describe("secrets inside text", () => {
+  const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEyMyJ9.c2lnbmF0dXJlXzEyMw";
+  const GH = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+
+  test("payload strings at any depth, diff values, summary and errorMessage; searchText reads the redacted summary", async () => {
+    const doc = await buildEvent(
+      {
+        action: "integration.sync_failed",
+        summary: `sync failed for token ${GH}`,
+        errorMessage: `POST https://api:${"s3cret-pw"}@hooks.example.com/x returned 401 (Authorization: Bearer ${JWT})`,
+        metadata: { notes: [`card 4111 1111 1111 1111 on file`, { deep: { text: `key AKIAIOSFODNN7EXAMPLE` } }], count: 3 },
+        before: { webhook: "https://hooks.example.com/x", note: "none" },
+        after: { webhook: "https://hooks.example.com/x?access_token=abc123def", note: `rotated to sk_live_${"4eC39HqLyjWDarjtT1zdp7dc"}` },
+      },
+      prepareOptions(),
+      0,
+    );
+    const json = JSON.stringify(doc);
+    for (const secret of [JWT, GH, "s3cret-pw", "4111 1111 1111 1111", "AKIAIOSFODNN7EXAMPLE", "abc123def", "4eC39HqLyjWDarjtT1zdp7dc"]) {
+      expect(json).not.toContain(secret);
+    }
+    expect(doc.summary).toBe("sync failed for token [REDACTED:github-token]");
+    expect(doc.errorMessage).toBe(
+      "POST https://api:[REDACTED:url-password]@hooks.example.com/x returned 401 (Authorization: Bearer [REDACTED:bearer-token])",
+    );
+    expect(doc.searchText).toContain("sync failed for token [REDACTED:github-token]");
+    expect(doc.metadata).toEqual({
+      notes: ["card [REDACTED:card-number] on file", { deep: { text: "key [REDACTED:aws-access-key-id]" } }],
+      count: 3,
+    });
+    expect(doc.changes).toEqual([
+      { path: ["webhook"], op: "replace", before: "https://hooks.example.com/x", after: "https://hooks.example.com/x?access_token=[REDACTED]" },
+      { path: ["note"], op: "replace", before: "none", after: "rotated to [REDACTED:stripe-key]" },
+    ]);
+    expect(doc.diff).not.toContain("abc123def");
+  });
+
+  test("redactDefaults: false turns off detection by shape too", async () => {
+    const input = { action: "x", summary: `t ${GH}`, errorMessage: `Bearer ${JWT}`, metadata: { s: `Bearer ${JWT}` } };
+    const doc = await buildEvent(input, prepareOptions({ redactDefaults: false }), 0);
+    expect(doc.summary).toBe(input.summary);
+    expect(doc.errorMessage).toBe(input.errorMessage);
+    expect(doc.metadata).toEqual(input.metadata);
+  });
+
+  test("a hashed field is hashed from its raw value; other strings are scanned", async () => {
+    const r = createRedactor({ piiFields: ["email"], redactionMode: "hash", hashKey: HASH_KEY });
+    const a = (await r.redactPayload({ email: `a@x.io ${GH}`, note: GH })) as { email: string; note: string };
+    const b = (await r.redactPayload({ email: "a@x.io [REDACTED:github-token]" })) as { email: string };
+    expect(a.email).toMatch(HASH_RE);
+    expect(a.email).not.toBe(b.email);
+    expect(a.note).toBe("[REDACTED:github-token]");
+  });
+
+  test("generated: a secret placed anywhere in an event is stored nowhere", async () => {
+    const slotArb = fc.constantFrom("summary", "errorMessage", "metadata", "before", "after", "pair");
+    await fc.assert(
+      fc.asyncProperty(shapeArb, slotArb, treeArb, fc.string({ maxLength: 20 }), async (shape, slot, tree, around) => {
+        const text = `${around.replace(/[="-]/g, "")} ${shape.text}`;
+        const input: EventInput = { action: "x", metadata: tree, before: { n: 1 }, after: { n: 2 } };
+        if (slot === "summary" || slot === "errorMessage") input[slot] = text;
+        else if (slot === "pair") input.metadata = { list: [{ name: "note", value: text }], tree };
+        else input[slot] = { wrapper: [{ text }], tree };
+        const doc = await buildEvent(input, prepareOptions(), 0);
+        expect(JSON.stringify(doc)).not.toContain(shape.secret);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -13,13 +13,17 @@
  *   `{ Key, Value }`, HAR headers): when an object's name-like field holds a
  *   key that would be redacted, its value-like fields are redacted as if they
  *   were that key.
+ * - Unless `redactDefaults: false`, every string left in the payload (at any
+ *   depth, diff values included) is scanned for secrets by their shape (JWTs,
+ *   Bearer credentials, private keys, cloud and payment keys, card numbers …,
+ *   see secrets.ts): only the secret is replaced, by a marker naming its kind.
  *
  * Modes: mask → "[REDACTED]"; hash → "hmac-sha256:<32 hex>" (keyed, so equal
  * values correlate without being readable); remove → the key is dropped.
  */
 import { auditError } from "./errors.js";
 import { REDACTION_MODES, type Change, type LogOptions, type RedactionMode } from "./validators.js";
-import { isSecretKey } from "./secrets.js";
+import { isSecretKey, redactSecretsInText } from "./secrets.js";
 import type { PathSeg } from "./values.js";
 
 export const MASK = "[REDACTED]";
@@ -58,6 +62,8 @@ export type Redactor = {
   match(path: readonly PathSeg[], roots?: ChangeRoots): RedactionMode | undefined;
   redactPayload(value: unknown, base?: readonly PathSeg[]): Promise<unknown>;
   redactChanges(changes: readonly Change[], roots?: ChangeRoots): Promise<Change[]>;
+  /** Free text (an event's summary or error message): secrets found by shape replaced, the rest kept. */
+  redactText(text: string): string;
 };
 
 function parseMode(mode: string | undefined, where: string): RedactionMode {
@@ -206,6 +212,8 @@ export function createRedactor(options: LogOptions = {}): Redactor {
   const replacement = async (mode: RedactionMode, value: unknown) =>
     mode === "hash" ? hash(value) : MASK;
 
+  const redactText = (text: string) => (defaults ? redactSecretsInText(text) : text);
+
   const redactPayload = async (value: unknown, base: readonly PathSeg[] = []): Promise<unknown> => {
     const rootMode = base.length > 0 ? match(base) : undefined;
     if (rootMode) return rootMode === "remove" ? undefined : replacement(rootMode, value);
@@ -214,6 +222,7 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     const pending: Array<{ out: Record<string, unknown>; key: string; value: unknown }> = [];
     const path = [...base];
     const walk = (v: unknown): unknown => {
+      if (typeof v === "string") return redactText(v);
       if (typeof v !== "object" || v === null || v instanceof ArrayBuffer) return v;
       if (Array.isArray(v)) {
         const out: unknown[] = new Array(v.length);
@@ -275,7 +284,7 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return out;
   };
 
-  return { match, redactPayload, redactChanges };
+  return { match, redactPayload, redactChanges, redactText };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

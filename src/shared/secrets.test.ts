@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { isSecretKey, splitKey } from "./secrets.js";
+import { isCardNumber, isSecretKey, redactSecretsInText, SECRET_VALUE_KINDS, splitKey } from "./secrets.js";
+import { cardArb, plainTextArb, SEPARATORS_AFTER, SEPARATORS_BEFORE, shapeArb } from "../../test/support/secretShapes.js";
 
 const RUNS = { numRuns: 300 };
 
@@ -149,4 +150,119 @@ describe("isSecretKey: decisions", () => {
     // Things a session carries that are not secrets by name.
     ["keyPrefix", false], ["publicKey", false], ["primaryKey", false], ["idempotencyKey", false],
   ])("%s → %s", (key, secret) => expect(isSecretKey(key)).toBe(secret));
+});
+
+// ---------------------------------------------------------------------------
+// Secrets by shape inside text.
+
+describe("redactSecretsInText", () => {
+  test("every secret shape, inside ordinary text, is replaced and the text around it kept", () => {
+    fc.assert(
+      fc.property(plainTextArb, fc.constantFrom(...SEPARATORS_BEFORE), shapeArb, fc.constantFrom(...SEPARATORS_AFTER), plainTextArb, (before, s1, shape, s2, after) => {
+        const text = `${before}${s1}${shape.text}${s2}${after}`;
+        const out = redactSecretsInText(text);
+        expect(out, text).toBe(`${before}${s1}${shape.expected}${shape.toEnd ? "" : `${s2}${after}`}`);
+        expect(out).not.toContain(shape.secret);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test("a secret alone is replaced, as is every one of several", () => {
+    fc.assert(
+      fc.property(fc.array(shapeArb, { minLength: 1, maxLength: 5 }), (shapes) => {
+        const out = redactSecretsInText(shapes.map((s) => s.text).join("\n"));
+        // A cut-off key runs to the next key's END line, or to the end of the text.
+        const expected: string[] = [];
+        for (let i = 0; i < shapes.length; i++) {
+          expected.push(shapes[i].expected);
+          if (!shapes[i].toEnd) continue;
+          const next = shapes.findIndex((s, j) => j > i && s.kind === "private-key" && !s.toEnd);
+          if (next < 0) break;
+          i = next;
+        }
+        expect(out).toBe(expected.join("\n"));
+      }),
+      RUNS,
+    );
+  });
+
+  test("text without secrets comes back unchanged (the same string)", () => {
+    // Random strings without "=" and '"': with them, a random "Pw= ?" is a secret by name (the vocabulary covers name=value).
+    const random = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "grapheme", maxLength: 100 })).filter((t) => !/[="]/.test(t));
+    fc.assert(
+      fc.property(fc.oneof(plainTextArb, random), (text) => {
+        expect(redactSecretsInText(text)).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("redacting twice changes nothing more", () => {
+    fc.assert(
+      fc.property(plainTextArb, shapeArb, plainTextArb, (a, shape, b) => {
+        const once = redactSecretsInText(`${a} ${shape.text} ${b}`);
+        expect(redactSecretsInText(once)).toBe(once);
+      }),
+      RUNS,
+    );
+  });
+
+  test.each([
+    // Decisions, each with its reason in secrets.ts.
+    ["publishable Stripe keys are public", "pk_live_51H8xYzAbCdEfGhIjKlMnOpQrStUvWx", "pk_live_51H8xYzAbCdEfGhIjKlMnOpQrStUvWx"],
+    ["a public key block is not a secret", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----"],
+    ["ms timestamps are no card number", "at 1767225600000", "at 1767225600000"],
+    ["a Luhn-invalid number stays", "4111 1111 1111 1112", "4111 1111 1111 1112"],
+    ["a card glued to an id stays part of the id", "order_4111111111111111", "order_4111111111111111"],
+    ["a slug after sk- without digits stays", "sk-this-is-a-long-kebab-case-slug-name", "sk-this-is-a-long-kebab-case-slug-name"],
+    ["a host and port are no user and password", "http://localhost:3000/x", "http://localhost:3000/x"],
+    ["the value after a descriptor name stays", "apiKeyId=k_123&tokenExpiresAt=2026", "apiKeyId=k_123&tokenExpiresAt=2026"],
+    ["code= is not an auth code by name", "code=ABC123", "code=ABC123"],
+    ["otpauth URIs lose their secret", "otpauth://totp/ACME:ann?secret=JBSWY3DPEHPK3PXP&issuer=ACME", "otpauth://totp/ACME:ann?secret=[REDACTED]&issuer=ACME"],
+    ["a password with an @ in a URL", "https://ann:p@ss@host/x", "https://ann:[REDACTED:url-password]@host/x"],
+    ["a URL password without a user", "redis://:hunter2@cache:6379", "redis://:[REDACTED:url-password]@cache:6379"],
+    ["Bearer in any letter case", "BeArEr abcdefgh12345678", "BeArEr [REDACTED:bearer-token]"],
+    ["JSON numbers under a secret name", '{"pin":1234,"n":1}', '{"pin":"[REDACTED]","n":1}'],
+    ["a cut-off private key is still withheld", "key: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN", "key: [REDACTED:private-key]"],
+  ])("%s", (_why, text, expected) => expect(redactSecretsInText(text)).toBe(expected));
+
+  test("adversarial 100 KB strings finish quickly and never throw", () => {
+    const inputs = [
+      "eyJ".repeat(34_000), "eyJa.".repeat(20_000), ".eyJ".repeat(25_000), "Bearer ".repeat(15_000), "Basic ".repeat(17_000),
+      `Bearer ${"a".repeat(100_000)}`, "://a:".repeat(20_000), `://${"a:".repeat(50_000)}`, `://a:${"@".repeat(100_000)}`,
+      "1".repeat(100_000), "4111 ".repeat(20_000), "1 ".repeat(50_000), "1-".repeat(50_000), "a=".repeat(50_000),
+      `${"a".repeat(70)}=`.repeat(1_400), '"a":"'.repeat(20_000), `"password":"${"x".repeat(100_000)}`,
+      `"password":"${"\\x".repeat(50_000)}`, "-----BEGIN RSA PRIVATE KEY-----".repeat(3_000), "-----BEGIN ".repeat(9_000),
+      "password ".repeat(11_000), "AKIA".repeat(25_000), "sk-".repeat(33_000), "ghp_".repeat(25_000), "xox".repeat(33_000),
+      `${"x".repeat(50_000)}=${"y".repeat(50_000)}`, `"${"a".repeat(100_000)}`, "A".repeat(100_000), "-".repeat(100_000),
+    ];
+    for (const input of inputs) {
+      const t0 = performance.now();
+      const out = redactSecretsInText(input);
+      const ms = performance.now() - t0;
+      expect(typeof out).toBe("string");
+      expect(ms, `${input.slice(0, 20)}… took ${ms.toFixed(1)} ms`).toBeLessThan(250);
+    }
+    const huge = `"password":"${"x".repeat(1_000_000)}" and Bearer ${"y".repeat(1_000_000)}`;
+    expect(redactSecretsInText(huge)).toBe(`"password":"[REDACTED]" and Bearer [REDACTED:bearer-token]`);
+  });
+
+  test("isCardNumber: schemes, lengths and Luhn", () => {
+    fc.assert(
+      fc.property(cardArb, (d) => {
+        expect(isCardNumber(d)).toBe(true);
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(cardArb, fc.integer({ min: 1, max: 9 }), (d, bump) => {
+        const last = (Number(d[d.length - 1]) + bump) % 10;
+        expect(isCardNumber(d.slice(0, -1) + String(last))).toBe(false);
+      }),
+      RUNS,
+    );
+    expect(isCardNumber("1767225600000")).toBe(false);
+    expect(SECRET_VALUE_KINDS).toContain("card-number");
+  });
 });

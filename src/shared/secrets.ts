@@ -210,3 +210,254 @@ export function isSecretKey(key: string): boolean {
   }
   return namesSecret(tokens);
 }
+
+// ---------------------------------------------------------------------------
+// Secrets by shape, inside any text.
+
+/**
+ * What a secret found inside text is replaced with: the kind is kept so an
+ * auditor can tell "a JWT was in this error message" from "a card number
+ * was", without any of it.
+ */
+export const secretMarker = (kind: SecretValueKind) => `[REDACTED:${kind}]`;
+/** What a value after a secret-looking name in text (`password=…`, `"token": "…"`) is replaced with, as for a key. */
+const TEXT_MASK = "[REDACTED]";
+
+/** The shapes recognised inside text. */
+export const SECRET_VALUE_KINDS = [
+  "private-key",
+  "jwt",
+  "bearer-token",
+  "basic-auth",
+  "url-password",
+  "aws-access-key-id",
+  "github-token",
+  "slack-token",
+  "stripe-key",
+  "google-api-key",
+  "openai-key",
+  "sendgrid-key",
+  "npm-token",
+  "card-number",
+] as const;
+export type SecretValueKind = (typeof SECRET_VALUE_KINDS)[number];
+
+/** Any text shorter than this holds none of the shapes (the shortest is `pin=1`). */
+const MIN_SCAN_LENGTH = 5;
+
+/*
+ * Rules that keep every scan linear on any input (a 100 KB adversarial
+ * string is tested):
+ * - each token shape begins with a literal, then a lookbehind that refuses a
+ *   start inside a run of the token's own characters, so a long run is
+ *   scanned from its first character only;
+ * - every repetition is over a class that cannot also match what follows it,
+ *   or is bounded;
+ * - name=value looks back from the `=` rather than trying every word start.
+ * Private keys are found with indexOf instead (their body is unbounded).
+ *
+ * The shapes are split in groups, each run only when a cheap check finds its
+ * first characters: one regex with every alternative costs about five times
+ * as much per character as the groups' checks together, and most strings
+ * (ids, labels, enum values) pass no check at all.
+ */
+const TOKENS_CHECK = /eyJ|[Bb][Ee][Aa][Rr][Ee][Rr]|[Bb][Aa][Ss][Ii][Cc]|A[KS]IA|AIza|gh[pousr]_|github_pat_|xox[abprse]-|k_live_|k_test_|whsec_|sk-|SG\.|npm_/;
+const TOKEN_SHAPES = new RegExp(
+  [
+    String.raw`(?<jwt>eyJ(?<![A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)`,
+    String.raw`(?<bearer>[Bb](?<![A-Za-z0-9][Bb])[Ee][Aa][Rr][Ee][Rr][ \t]+)(?<bearerToken>[A-Za-z0-9._~+/-]*[A-Za-z0-9_~+/-]=*)`,
+    String.raw`(?<basic>[Bb](?<![A-Za-z0-9][Bb])[Aa][Ss][Ii][Cc][ \t]+)(?<basicToken>[A-Za-z0-9+/]{6,}={0,2})`,
+    String.raw`(?<aws>A(?<![A-Za-z0-9]A)[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9]))`,
+    String.raw`(?<github>g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{30,255}|ithub_pat_[A-Za-z0-9_]{30,255}))`,
+    String.raw`(?<slack>x(?<![A-Za-z0-9_-]x)ox[abprse]-[A-Za-z0-9-]{10,255})`,
+    String.raw`(?<stripe>[sr](?<![A-Za-z0-9_][sr])k_(?:live|test)_[A-Za-z0-9]{10,247}|w(?<![A-Za-z0-9_]w)hsec_[A-Za-z0-9+/=]{10,247})`,
+    String.raw`(?<google>A(?<![A-Za-z0-9_-]A)Iza[0-9A-Za-z_-]{35})`,
+    String.raw`(?<openai>s(?<![A-Za-z0-9_-]s)k-[A-Za-z0-9_-]{32,300})`,
+    String.raw`(?<sendgrid>S(?<![A-Za-z0-9_-]S)G\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64})`,
+    String.raw`(?<npm>n(?<![A-Za-z0-9_]n)pm_[A-Za-z0-9]{36})`,
+  ].join("|"),
+  "g",
+);
+// The user may be empty (redis://:password@host); the password runs to the authority's last "@"
+// (an unescaped "@" in it would otherwise cut it short).
+const URL_PASSWORD = /(?<url>:\/\/[^\s:@/?#]{0,256}:)(?<urlPassword>[^\s/?#]{1,256})@/g;
+const CARD =
+  /(?<card>[0-9](?<![0-9A-Za-z_.][0-9])[0-9]{3}(?:(?<sep>[ -])[0-9]{4}\k<sep>[0-9]{4}\k<sep>[0-9]{4}(?:\k<sep>[0-9]{3})?|(?<amexSep>[ -])[0-9]{6}\k<amexSep>[0-9]{4,5}|[0-9]{9,15})(?![0-9A-Za-z_]|\.[0-9]))/g;
+// The value ends before a closing bracket or full stop, as in "(see ?token=abc)." — the cost is a password ending in one.
+const PARAM =
+  /(?<paramEq>=(?<=(?<![A-Za-z0-9_.-])(?<paramName>[A-Za-z][A-Za-z0-9_.-]{0,63})[ \t]?=)[ \t]?)(?!\[REDACTED)(?<paramValue>[^\s&;,"'<>=](?:[^\s&;,"'<>]*[^\s&;,"'<>.)\]}])?)/g;
+const JSON_FIELD =
+  /(?<jsonKey>"(?<jsonName>[A-Za-z][A-Za-z0-9_. -]{0,63})"\s*:\s*)(?<jsonValue>"(?:[^"\\]|\\.)+"|[0-9][0-9.eE+-]{0,63})/g;
+
+type Groups = Record<string, string | undefined>;
+
+function replaceShape(match: string, ...rest: unknown[]): string {
+  const g = rest[rest.length - 1] as Groups;
+  if (g.jwt !== undefined) return secretMarker("jwt");
+  if (g.bearer !== undefined) {
+    const token = g.bearerToken ?? "";
+    // "Bearer undefined", "bearer of bad news" are not credentials; real tokens are long or not plain words.
+    const credential = token.length >= 16 || (token.length >= 8 && /[0-9._~+/=-]/.test(token));
+    return credential ? g.bearer + secretMarker("bearer-token") : match;
+  }
+  if (g.basic !== undefined) return isBasicCredential(g.basicToken ?? "") ? g.basic + secretMarker("basic-auth") : match;
+  if (g.url !== undefined) return `${g.url}${secretMarker("url-password")}@`;
+  if (g.aws !== undefined) return secretMarker("aws-access-key-id");
+  if (g.github !== undefined) return secretMarker("github-token");
+  if (g.slack !== undefined) return secretMarker("slack-token");
+  if (g.stripe !== undefined) return secretMarker("stripe-key");
+  if (g.google !== undefined) return secretMarker("google-api-key");
+  // Random keys have digits; a long kebab-case slug that happens to start with "sk-" does not.
+  if (g.openai !== undefined) return /[0-9]/.test(match) ? secretMarker("openai-key") : match;
+  if (g.sendgrid !== undefined) return secretMarker("sendgrid-key");
+  if (g.npm !== undefined) return secretMarker("npm-token");
+  if (g.paramEq !== undefined) return isSecretKeyCached(g.paramName ?? "") ? g.paramEq + TEXT_MASK : match;
+  if (g.jsonKey !== undefined) {
+    const value = g.jsonValue ?? "";
+    if (value.startsWith('"[REDACTED') || !isSecretKeyCached(g.jsonName ?? "")) return match;
+    return `${g.jsonKey}"${TEXT_MASK}"`;
+  }
+  return match;
+}
+
+/**
+ * Card numbers, found with an exec loop rather than replace: a run of digit
+ * groups that is not a card ("+44 20 7946 0018 4000 0000 0000 0002") must
+ * not swallow the card that starts inside it, so the scan resumes at its
+ * next group instead of after it.
+ */
+function redactCards(text: string): string {
+  let out = "";
+  let copied = 0;
+  CARD.lastIndex = 0;
+  for (let m = CARD.exec(text); m !== null; m = CARD.exec(text)) {
+    // Four groups and a fifth of three digits may be a 16-digit card followed by another number.
+    const length = isCardNumber(m[0]) ? m[0].length : m[0].length > 19 && isCardNumber(m[0].slice(0, 19)) ? 19 : 0;
+    if (length > 0) {
+      out += text.slice(copied, m.index) + secretMarker("card-number");
+      copied = m.index + length;
+      CARD.lastIndex = copied;
+    } else if (m.groups?.sep !== undefined || m.groups?.amexSep !== undefined) {
+      CARD.lastIndex = m.index + 5;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** `Basic <b64>` is a credential when it decodes to printable `user:password`. */
+function isBasicCredential(b64: string): boolean {
+  let decoded: string;
+  try {
+    decoded = atob(b64);
+  } catch {
+    return false;
+  }
+  return /^[\x20-\x7e]+$/.test(decoded) && decoded.indexOf(":") > 0;
+}
+
+/**
+ * A card number: 13–19 digits with a major scheme's prefix and length, and a
+ * valid Luhn check digit. The prefixes keep 13-digit millisecond timestamps
+ * and 17–19-digit snowflake ids out; Luhn removes nine in ten of the rest.
+ */
+export function isCardNumber(text: string): boolean {
+  const d = text.replace(/[ -]/g, "");
+  const n = d.length;
+  if (n < 13 || n > 19) return false;
+  const p2 = Number(d.slice(0, 2));
+  const p3 = Number(d.slice(0, 3));
+  const p4 = Number(d.slice(0, 4));
+  const p6 = Number(d.slice(0, 6));
+  const scheme =
+    (d[0] === "4" && (n === 13 || n === 16 || n === 19)) || // Visa
+    (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && n === 16) || // Mastercard
+    ((p2 === 34 || p2 === 37) && n === 15) || // American Express
+    ((p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925)) && n >= 16) || // Discover
+    (p2 === 62 && n >= 16) || // UnionPay
+    (p4 >= 3528 && p4 <= 3589 && n >= 16) || // JCB
+    (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) && n >= 14) || // Diners Club
+    ([5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p4) && n >= 13) || // Maestro
+    (p4 >= 2200 && p4 <= 2204 && n >= 16); // Mir
+  return scheme && luhn(d);
+}
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let x = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      x *= 2;
+      if (x > 9) x -= 9;
+    }
+    sum += x;
+  }
+  return sum % 10 === 0;
+}
+
+// Names found in text repeat (access_token=, "password":); the cache is bounded so odd input cannot grow it.
+const keyCache = new Map<string, boolean>();
+function isSecretKeyCached(name: string): boolean {
+  let hit = keyCache.get(name);
+  if (hit === undefined) {
+    if (keyCache.size >= 1024) keyCache.clear();
+    keyCache.set(name, (hit = isSecretKey(name)));
+  }
+  return hit;
+}
+
+const PEM_BEGIN = "-----BEGIN";
+const PEM_HEADER = /^-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
+const PEM_FOOTER = /^-----END [A-Z0-9 ]{0,40}-----/;
+
+/**
+ * Private-key blocks, from `-----BEGIN … PRIVATE KEY-----` to the matching
+ * `-----END …-----`, or to the end of the text when it was cut short: a
+ * truncated key still gives most of it away.
+ */
+function redactPrivateKeys(text: string): string {
+  let from = text.indexOf(PEM_BEGIN);
+  if (from < 0) return text;
+  let out = "";
+  let copied = 0;
+  while (from >= 0) {
+    const header = PEM_HEADER.exec(text.slice(from, from + 80));
+    if (header === null) {
+      from = text.indexOf(PEM_BEGIN, from + PEM_BEGIN.length);
+      continue;
+    }
+    const endAt = text.indexOf("-----END", from + header[0].length);
+    let stop = text.length;
+    if (endAt >= 0) {
+      const footer = PEM_FOOTER.exec(text.slice(endAt, endAt + 60));
+      stop = footer === null ? endAt + "-----END".length : endAt + footer[0].length;
+    }
+    out += text.slice(copied, from) + secretMarker("private-key");
+    copied = stop;
+    from = text.indexOf(PEM_BEGIN, stop);
+  }
+  return out + text.slice(copied);
+}
+
+/**
+ * `text` with every recognised secret replaced by a marker and the rest kept
+ * as it was: JWTs, Bearer and Basic credentials, private-key blocks, URL
+ * passwords, AWS access key ids, GitHub, Slack, Stripe (secret, restricted
+ * and webhook; publishable keys are public by design), Google, OpenAI-style,
+ * SendGrid and npm keys, card numbers, and the value after a secret-looking
+ * name (`password=…`, `"token": "…"`). Returns `text` itself when nothing is
+ * found. Never throws: if scanning fails, the whole text is withheld.
+ */
+export function redactSecretsInText(text: string): string {
+  if (text.length < MIN_SCAN_LENGTH) return text;
+  try {
+    let out = text.includes("-----BEGIN") ? redactPrivateKeys(text) : text;
+    if (TOKENS_CHECK.test(out)) out = out.replace(TOKEN_SHAPES, replaceShape);
+    if (out.includes("://")) out = out.replace(URL_PASSWORD, replaceShape);
+    if (out.includes("=")) out = out.replace(PARAM, replaceShape);
+    if (out.includes('"')) out = out.replace(JSON_FIELD, replaceShape);
+    if (out.length >= 13) out = redactCards(out);
+    return out;
+  } catch {
+    return TEXT_MASK;
+  }
+}
