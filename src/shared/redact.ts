@@ -50,6 +50,19 @@ const NOT_PAIR = 0;
 const PAIR_NAME = 1;
 const PAIR_VALUE = 2;
 
+// A key's pair role depends on no option, so one cache serves every redactor; bounded, since keys come from callers.
+const roleCache = new Map<string, number>();
+function roleOf(key: string): number {
+  let role = roleCache.get(key);
+  if (role === undefined) {
+    const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+    role = PAIR_NAMES.has(k) ? PAIR_NAME : PAIR_VALUES.has(k) ? PAIR_VALUE : NOT_PAIR;
+    if (roleCache.size >= 4096) roleCache.clear();
+    roleCache.set(key, role);
+  }
+  return role;
+}
+
 /** Snapshots a change list was computed from, so a change inside a pair can see the pair's name. */
 export type ChangeRoots = { before?: unknown; after?: unknown };
 
@@ -117,34 +130,15 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return byPath.get(dotted);
   };
 
-  // Keys repeat across arrays of objects; a redactor lives for one call, so the cache is bounded by it.
-  const secretCache = new Map<string, boolean>();
-  const isSecret = (key: string) => {
-    let hit = secretCache.get(key);
-    if (hit === undefined) secretCache.set(key, (hit = isSecretKey(key)));
-    return hit;
-  };
-
   const matchKey = (path: readonly PathSeg[]): RedactionMode | undefined => {
     const last = path[path.length - 1];
     if (typeof last !== "string") return undefined;
-    const secret = defaults && isSecret(last);
+    const secret = defaults && isSecretKey(last);
     const mode = configured(path, last);
     // A secret-looking key is never hashed, even when a piiFields entry asks for hash.
     if (mode === "hash" && secret) return secretMode;
     if (mode) return mode;
     return secret ? secretMode : undefined;
-  };
-
-  const roleCache = new Map<string, number>();
-  const roleOf = (key: string) => {
-    let role = roleCache.get(key);
-    if (role === undefined) {
-      const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
-      role = PAIR_NAMES.has(k) ? PAIR_NAME : PAIR_VALUES.has(k) ? PAIR_VALUE : NOT_PAIR;
-      roleCache.set(key, role);
-    }
-    return role;
   };
 
   /**
@@ -154,7 +148,7 @@ export function createRedactor(options: LogOptions = {}): Redactor {
    */
   const nameMode = (name: string): RedactionMode | typeof SECRET_PAIR | undefined => {
     if (name.length === 0 || name.length > MAX_PAIR_NAME) return undefined;
-    if (defaults && isSecret(name)) return SECRET_PAIR;
+    if (defaults && isSecretKey(name)) return SECRET_PAIR;
     return byName.get(name.trim().toLowerCase());
   };
 

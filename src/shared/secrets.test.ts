@@ -223,6 +223,10 @@ describe("redactSecretsInText", () => {
     ["a password with an @ in a URL", "https://ann:p@ss@host/x", "https://ann:[REDACTED:url-password]@host/x"],
     ["a URL password without a user", "redis://:hunter2@cache:6379", "redis://:[REDACTED:url-password]@cache:6379"],
     ["Bearer in any letter case", "BeArEr abcdefgh12345678", "BeArEr [REDACTED:bearer-token]"],
+    ["name = value with blanks", "PGPASSWORD = s3cret ok", "PGPASSWORD = [REDACTED] ok"],
+    ["a value closing a sentence keeps the bracket and stop", "(see ?token=abc123).", "(see ?token=[REDACTED])."],
+    ["a name inside another value", "x=password=hunter2", "x=password=[REDACTED]"],
+    ["a name over 64 characters is prose", `${"a".repeat(60)}password=x`, `${"a".repeat(60)}password=x`],
     ["JSON numbers under a secret name", '{"pin":1234,"n":1}', '{"pin":"[REDACTED]","n":1}'],
     ["a cut-off private key is still withheld", "key: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN", "key: [REDACTED:private-key]"],
   ])("%s", (_why, text, expected) => expect(redactSecretsInText(text)).toBe(expected));

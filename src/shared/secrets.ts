@@ -196,8 +196,21 @@ function descriptorLength(tokens: readonly string[]): number {
   return 0;
 }
 
+// Keys repeat across events and a redactor is built per call, so the answers are kept here, for
+// every redactor; bounded, since keys come from callers.
+const keyCache = new Map<string, boolean>();
+
 /** Whether a key's value should be treated as a secret by the default rules. */
 export function isSecretKey(key: string): boolean {
+  let hit = keyCache.get(key);
+  if (hit === undefined) {
+    if (keyCache.size >= 4096) keyCache.clear();
+    keyCache.set(key, (hit = classifyKey(key)));
+  }
+  return hit;
+}
+
+function classifyKey(key: string): boolean {
   const tokens = splitKey(key);
   if (tokens.length === 0) return false;
   const d = descriptorLength(tokens);
@@ -253,7 +266,9 @@ const MIN_SCAN_LENGTH = 5;
  *   scanned from its first character only;
  * - every repetition is over a class that cannot also match what follows it,
  *   or is bounded;
- * - name=value looks back from the `=` rather than trying every word start.
+ * - name=value is found by a loop over the `=` signs that reads the name
+ *   backwards, not by a regex: a replace callback per `=` in a log line cost
+ *   more than everything else together.
  * Private keys are found with indexOf instead (their body is unbounded).
  *
  * The shapes are split in groups, each run only when a cheap check finds its
@@ -283,9 +298,6 @@ const TOKEN_SHAPES = new RegExp(
 const URL_PASSWORD = /(?<url>:\/\/[^\s:@/?#]{0,256}:)(?<urlPassword>[^\s/?#]{1,256})@/g;
 const CARD =
   /(?<card>[0-9](?<![0-9A-Za-z_.][0-9])[0-9]{3}(?:(?<sep>[ -])[0-9]{4}\k<sep>[0-9]{4}\k<sep>[0-9]{4}(?:\k<sep>[0-9]{3})?|(?<amexSep>[ -])[0-9]{6}\k<amexSep>[0-9]{4,5}|[0-9]{9,15})(?![0-9A-Za-z_]|\.[0-9]))/g;
-// The value ends before a closing bracket or full stop, as in "(see ?token=abc)." — the cost is a password ending in one.
-const PARAM =
-  /(?<paramEq>=(?<=(?<![A-Za-z0-9_.-])(?<paramName>[A-Za-z][A-Za-z0-9_.-]{0,63})[ \t]?=)[ \t]?)(?!\[REDACTED)(?<paramValue>[^\s&;,"'<>=](?:[^\s&;,"'<>]*[^\s&;,"'<>.)\]}])?)/g;
 const JSON_FIELD =
   /(?<jsonKey>"(?<jsonName>[A-Za-z][A-Za-z0-9_. -]{0,63})"\s*:\s*)(?<jsonValue>"(?:[^"\\]|\\.)+"|[0-9][0-9.eE+-]{0,63})/g;
 
@@ -311,13 +323,52 @@ function replaceShape(match: string, ...rest: unknown[]): string {
   if (g.openai !== undefined) return /[0-9]/.test(match) ? secretMarker("openai-key") : match;
   if (g.sendgrid !== undefined) return secretMarker("sendgrid-key");
   if (g.npm !== undefined) return secretMarker("npm-token");
-  if (g.paramEq !== undefined) return isSecretKeyCached(g.paramName ?? "") ? g.paramEq + TEXT_MASK : match;
   if (g.jsonKey !== undefined) {
     const value = g.jsonValue ?? "";
-    if (value.startsWith('"[REDACTED') || !isSecretKeyCached(g.jsonName ?? "")) return match;
+    if (value.startsWith('"[REDACTED') || !isSecretKey(g.jsonName ?? "")) return match;
     return `${g.jsonKey}"${TEXT_MASK}"`;
   }
   return match;
+}
+
+const isNameChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45; // a-z A-Z 0-9 _ . -
+const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isBlank = (c: number) => c === 32 || c === 9;
+/** Characters that end a value after `=`: whitespace and the separators of query strings, cookies, lists and markup. */
+const endsValue = (c: number) =>
+  c <= 32 || c === 38 || c === 59 || c === 44 || c === 34 || c === 39 || c === 60 || c === 62; // & ; , " ' < >
+/** Not the last character of a value, as in "(see ?token=abc)." — the cost is a password ending in one. */
+const closesSentence = (c: number) => c === 46 || c === 41 || c === 93 || c === 125; // . ) ] }
+
+/**
+ * `name=value` (or `name = value`) where the name is a secret's by the key
+ * rules: `?access_token=…&`, `PGPASSWORD=…`, `otpauth://…?secret=…`. The
+ * name is read backwards from each `=`: a letter, then up to 63 of
+ * `[A-Za-z0-9_.-]`, not preceded by another of them.
+ */
+function redactParams(text: string): string {
+  let out = "";
+  let copied = 0;
+  const n = text.length;
+  for (let eq = text.indexOf("="); eq >= 0; eq = text.indexOf("=", eq + 1)) {
+    let end = eq;
+    if (end > 0 && isBlank(text.charCodeAt(end - 1))) end--;
+    let start = end;
+    while (start > 0 && end - start <= 64 && isNameChar(text.charCodeAt(start - 1))) start--;
+    if (start === end || end - start > 64 || !isLetter(text.charCodeAt(start))) continue;
+    let v = eq + 1;
+    if (v < n && isBlank(text.charCodeAt(v))) v++;
+    if (v >= n || endsValue(text.charCodeAt(v)) || text.charCodeAt(v) === 61 || text.startsWith("[REDACTED", v)) continue;
+    if (!isSecretKey(text.slice(start, end))) continue;
+    let ve = v + 1;
+    while (ve < n && !endsValue(text.charCodeAt(ve))) ve++;
+    while (ve > v + 1 && closesSentence(text.charCodeAt(ve - 1))) ve--;
+    out += text.slice(copied, v) + TEXT_MASK;
+    copied = ve;
+    eq = ve - 1;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /**
@@ -394,17 +445,6 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-// Names found in text repeat (access_token=, "password":); the cache is bounded so odd input cannot grow it.
-const keyCache = new Map<string, boolean>();
-function isSecretKeyCached(name: string): boolean {
-  let hit = keyCache.get(name);
-  if (hit === undefined) {
-    if (keyCache.size >= 1024) keyCache.clear();
-    keyCache.set(name, (hit = isSecretKey(name)));
-  }
-  return hit;
-}
-
 const PEM_BEGIN = "-----BEGIN";
 const PEM_HEADER = /^-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_FOOTER = /^-----END [A-Z0-9 ]{0,40}-----/;
@@ -453,7 +493,7 @@ export function redactSecretsInText(text: string): string {
     let out = text.includes("-----BEGIN") ? redactPrivateKeys(text) : text;
     if (TOKENS_CHECK.test(out)) out = out.replace(TOKEN_SHAPES, replaceShape);
     if (out.includes("://")) out = out.replace(URL_PASSWORD, replaceShape);
-    if (out.includes("=")) out = out.replace(PARAM, replaceShape);
+    if (out.includes("=")) out = redactParams(out);
     if (out.includes('"')) out = out.replace(JSON_FIELD, replaceShape);
     if (out.length >= 13) out = redactCards(out);
     return out;
