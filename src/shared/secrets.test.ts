@@ -240,6 +240,7 @@ describe("redactSecretsInText", () => {
       `"password":"${"\\x".repeat(50_000)}`, "-----BEGIN RSA PRIVATE KEY-----".repeat(3_000), "-----BEGIN ".repeat(9_000),
       "password ".repeat(11_000), "AKIA".repeat(25_000), "sk-".repeat(33_000), "ghp_".repeat(25_000), "xox".repeat(33_000),
       `${"x".repeat(50_000)}=${"y".repeat(50_000)}`, `"${"a".repeat(100_000)}`, "A".repeat(100_000), "-".repeat(100_000),
+      "=".repeat(100_000), "password= ".repeat(10_000), `password=${"x".repeat(100_000)}`,
     ];
     for (const input of inputs) {
       const t0 = performance.now();
