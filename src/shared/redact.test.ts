@@ -644,6 +644,8 @@ describe("name/value pairs", () => {
       { name: `password ${"x".repeat(200)}`, value: "x" },
       { title: "password", value: "x" }, // title is not a name field
       { name: "password", note: "x" }, // note is not a value field
+      { name: "user.password_reset", data: { userId: "u1" } }, // { name, data } is an event envelope
+      { name: "Password reset guide", content: "Open settings …" }, // content under a title, not a key name
     ];
     expect(await r.redactPayload(payload)).toEqual([
       { name: "apiKeyId", value: "k1" },
@@ -654,6 +656,8 @@ describe("name/value pairs", () => {
       { name: `password ${"x".repeat(200)}`, value: "x" },
       { title: "password", value: "x" },
       { name: "password", note: "x" },
+      { name: "user.password_reset", data: { userId: "u1" } },
+      { name: "Password reset guide", content: "Open settings …" },
     ]);
   });
 
@@ -678,7 +682,7 @@ describe("name/value pairs", () => {
     const secretNames = ["password", "Authorization", "X-Api-Key", "cvv2", "pinCode", "otp_code", "SESSION_TOKEN", "Cookie", "client-secret", "ssnLast4"];
     const plainNames = ["username", "Accept", "Content-Type", "apiKeyId", "tokenExpiresAt", "passenger", "code", "env", "region", "Host"];
     const nameField = fc.constantFrom("name", "Name", "key", "Key", "KEY", "field", "header", "param", "field_name", "label", "attribute");
-    const valueField = fc.constantFrom("value", "Value", "VALUE", "val", "content", "values", "data");
+    const valueField = fc.constantFrom("value", "Value", "VALUE", "val", "content", "values");
     await fc.assert(
       fc.asyncProperty(
         fc.boolean(),

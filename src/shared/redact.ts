@@ -40,15 +40,22 @@ export const PAIR_NAME_FIELDS = [
   "name", "key", "field", "fieldname", "header", "headername", "param", "parameter", "paramname",
   "attribute", "attr", "label", "property", "prop", "variable", "var",
 ] as const;
-export const PAIR_VALUE_FIELDS = ["value", "values", "val", "content", "data"] as const;
+export const PAIR_VALUE_FIELDS = ["value", "values", "val", "content"] as const;
 const PAIR_NAMES = new Set<string>(PAIR_NAME_FIELDS);
-const PAIR_VALUES = new Set<string>(PAIR_VALUE_FIELDS);
+const PAIR_VALUES = new Set<string>(["value", "values", "val"]);
 /** A key name longer than this is prose, not a key name: not looked at as a pair's name. */
 const MAX_PAIR_NAME = 128;
 const SECRET_PAIR = "secret";
 const NOT_PAIR = 0;
 const PAIR_NAME = 1;
 const PAIR_VALUE = 2;
+/**
+ * `content` beside a name is a file's or a document's as often as a key's
+ * value (`{ name: "Password reset guide", content }`): it counts only when
+ * the name is one word, as key names are. `data` never counts: `{ name,
+ * data }` is an event envelope.
+ */
+const PAIR_CONTENT = 3;
 
 // A key's pair role depends on no option, so one cache serves every redactor; bounded, since keys come from callers.
 const roleCache = new Map<string, number>();
@@ -56,7 +63,7 @@ function roleOf(key: string): number {
   let role = roleCache.get(key);
   if (role === undefined) {
     const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
-    role = PAIR_NAMES.has(k) ? PAIR_NAME : PAIR_VALUES.has(k) ? PAIR_VALUE : NOT_PAIR;
+    role = PAIR_NAMES.has(k) ? PAIR_NAME : PAIR_VALUES.has(k) ? PAIR_VALUE : k === "content" ? PAIR_CONTENT : NOT_PAIR;
     if (roleCache.size >= 4096) roleCache.clear();
     roleCache.set(key, role);
   }
@@ -152,13 +159,16 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return byName.get(name.trim().toLowerCase());
   };
 
-  /** How the value fields of `obj` are redacted if it is a name/value pair whose name is redacted. */
-  const pairMode = (obj: Record<string, unknown>, keys: readonly string[]) => {
+  /**
+   * How the value fields (`role` PAIR_VALUE or PAIR_CONTENT) of `obj` are
+   * redacted if it is a name/value pair whose name is redacted.
+   */
+  const pairMode = (obj: Record<string, unknown>, keys: readonly string[], role: number) => {
     let found: RedactionMode | undefined;
     for (const key of keys) {
       if (roleOf(key) !== PAIR_NAME) continue;
       const name = obj[key];
-      if (typeof name !== "string") continue;
+      if (typeof name !== "string" || (role === PAIR_CONTENT && /\s/.test(name.trim()))) continue;
       const m = nameMode(name);
       if (m === SECRET_PAIR) return m;
       found ??= m;
@@ -168,12 +178,13 @@ export function createRedactor(options: LogOptions = {}): Redactor {
 
   const pairAt = (path: readonly PathSeg[], roots: ChangeRoots): RedactionMode | undefined => {
     const last = path[path.length - 1];
-    if (typeof last !== "string" || roleOf(last) !== PAIR_VALUE) return undefined;
+    const role = typeof last === "string" ? roleOf(last) : NOT_PAIR;
+    if (role !== PAIR_VALUE && role !== PAIR_CONTENT) return undefined;
     let found: RedactionMode | undefined;
     for (const root of [roots.before, roots.after]) {
       const parent = at(root, path, path.length - 1);
       if (!isRecord(parent)) continue;
-      const m = pairMode(parent, Object.keys(parent));
+      const m = pairMode(parent, Object.keys(parent), role);
       if (m === SECRET_PAIR) return secretMode;
       found ??= m;
     }
@@ -229,14 +240,15 @@ export function createRedactor(options: LogOptions = {}): Redactor {
       }
       const obj = v as Record<string, unknown>;
       const keys = Object.keys(obj);
-      const pair = keys.length > 1 ? pairMode(obj, keys) : undefined;
       const out: Record<string, unknown> = {};
       for (const key of keys) {
         const child = obj[key];
         if (child === undefined) continue;
         path.push(key);
         let mode = matchKey(path);
-        if (pair !== undefined && roleOf(key) === PAIR_VALUE) {
+        const role = keys.length > 1 ? roleOf(key) : NOT_PAIR;
+        const pair = role === PAIR_VALUE || role === PAIR_CONTENT ? pairMode(obj, keys, role) : undefined;
+        if (pair !== undefined) {
           // A secret pair's value is masked even when a piiFields entry hashes that key.
           if (pair === SECRET_PAIR) mode = secretMode;
           else mode ??= pair;
