@@ -257,6 +257,8 @@ export type SecretValueKind = (typeof SECRET_VALUE_KINDS)[number];
 
 /** Any text shorter than this holds none of the shapes (the shortest is `pin=1`). */
 const MIN_SCAN_LENGTH = 5;
+/** Nor any token shape (the shortest is `Basic` and six characters); most ids and enum values are shorter. */
+const MIN_TOKEN_TEXT = 12;
 
 /*
  * Rules that keep every scan linear on any input (a 100 KB adversarial
@@ -491,7 +493,7 @@ export function redactSecretsInText(text: string): string {
   if (text.length < MIN_SCAN_LENGTH) return text;
   try {
     let out = text.includes("-----BEGIN") ? redactPrivateKeys(text) : text;
-    if (TOKENS_CHECK.test(out)) out = out.replace(TOKEN_SHAPES, replaceShape);
+    if (out.length >= MIN_TOKEN_TEXT && TOKENS_CHECK.test(out)) out = out.replace(TOKEN_SHAPES, replaceShape);
     if (out.includes("://")) out = out.replace(URL_PASSWORD, replaceShape);
     if (out.includes("=")) out = redactParams(out);
     if (out.includes('"')) out = out.replace(JSON_FIELD, replaceShape);
