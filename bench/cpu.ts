@@ -8,6 +8,7 @@
 import diff from "microdiff";
 import { diffValues } from "../src/shared/diff.js";
 import { buildEvent, prepareOptions } from "../src/shared/prepare.js";
+import { redactSecretsInText } from "../src/shared/secrets.js";
 import type { EventInput } from "../src/shared/validators.js";
 
 export type CpuResult = {
@@ -94,6 +95,50 @@ export function largeMetadata() {
     })),
     totals: { matched: 62, updated: 21, skipped: 41 },
     client: { version: "4.12.0", platform: "web", apiKey: "ak_live_0000111122223333" },
+  };
+}
+
+/**
+ * About 10 KB of free text as apps put it in metadata: request and job logs,
+ * a stack trace, URLs with query strings, a JSON body kept as a string,
+ * support notes. Mostly ordinary text (many near misses: ids, timestamps,
+ * `key=value` pairs, `Basic plan`), with a few secrets in it that only the
+ * scan by shape can find, since their keys say nothing.
+ */
+export function textMetadata() {
+  const jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyXzAwNDIiLCJleHAiOjE3NjcyMjkyMDB9.Qm9ndXNTaWduYXR1cmVGb3JCZW5jaDEyMzQ1";
+  const secrets = {
+    jwt,
+    card: "4242 4242 4242 4242",
+    dbPassword: "pg-Pa55w0rd-9f3a",
+    githubToken: "ghp_7Yk2m9Qp3Rt8Vw1Xz4Ab6Cd0Ef5Gh2Ij9Kl",
+    queryToken: "tok-7d41c2e99b0a4f31",
+  };
+  const lines = Array.from({ length: 48 }, (_, i) =>
+    `2026-01-31T10:${String(i % 60).padStart(2, "0")}:07.${String(100 + i)}Z INFO worker-${i % 4} job=${`exp_${(4200 + i).toString(36)}`} ` +
+    `step=${["fetch", "transform", "upload", "verify"][i % 4]} rows=${1000 + i * 17} took=${12 + (i % 9)}ms ` +
+    `GET https://api.example.com/v2/documents?page=${i}&sort=updatedAt&order=desc status=200`,
+  );
+  lines[17] = `2026-01-31T10:17:07.117Z WARN worker-1 retrying GET https://api.example.com/v2/export?access_token=${secrets.queryToken}&format=csv status=429`;
+  lines[31] = `2026-01-31T10:31:07.131Z INFO worker-3 connecting to postgres://exporter:${secrets.dbPassword}@db.internal.example.com:5432/app`;
+  return {
+    secrets,
+    metadata: {
+      job: { id: "exp_3f9a0c2e", kind: "export", requestedBy: "user_0042", plan: "Basic plan", startedAt: 1767225600000 },
+      log: lines.join("\n"),
+      stack: Array.from({ length: 14 }, (_, i) => `    at ${["fetchPage", "writeRows", "flush", "runJob"][i % 4]} (src/export/${["fetch", "csv", "stream", "runner"][i % 4]}.ts:${40 + i * 7}:${11 + i})`).join("\n"),
+      request: {
+        body: JSON.stringify({ format: "csv", filter: { status: ["active", "past_due"], since: "2025-12-01" }, columns: ["id", "email", "plan", "mrr"], notify: true }),
+        headersSeen: `accept: text/csv; user-agent: export-worker/2.3.1; x-request-id: req_7Yk2m9Qp; authorization: Bearer ${jwt}`,
+      },
+      notes: [
+        "Customer asked for the export to include cancelled accounts; confirmed with support (ticket #48213).",
+        `Card on file ${secrets.card} was declined twice, see billing notes before retrying.`,
+        `CI pushed the fix with ${secrets.githubToken}; rotate it after the incident review.`,
+        "Order 1234567890123456789 and invoice INV-2026-0042 refer to the same renewal; ref 1767225600000.",
+      ],
+      comments: Array.from({ length: 12 }, (_, i) => `Comment ${i + 1}: reviewed rows ${i * 250}–${i * 250 + 249}, no anomalies; checksum sha256:${"0123456789abcdef".repeat(4).slice(i, i + 40)}.`),
+    },
   };
 }
 
@@ -186,8 +231,32 @@ export async function runCpuBench(): Promise<CpuResult[]> {
   const metadataOk = !leaks(await buildEvent(metadataInput, prepared, now));
   const fullOk = !leaks(await buildEvent(fullInput, prepared, now));
 
+  const text = textMetadata();
+  const textInput: EventInput = {
+    action: "report.export_failed",
+    actorId: "user_0042",
+    tenantId: "org_01",
+    resourceType: "export",
+    resourceId: "exp_3f9a0c2e",
+    status: "failure",
+    summary: "Export exp_3f9a0c2e failed after 3 retries",
+    errorMessage: `connect ECONNREFUSED postgres://exporter:${text.secrets.dbPassword}@db.internal.example.com:5432/app`,
+    metadata: text.metadata,
+  };
+  const textDoc = await buildEvent(textInput, prepared, now);
+  const textOk = Object.values(text.secrets).every((s) => !JSON.stringify(textDoc).includes(s)) && textDoc.summary === textInput.summary;
+  const textStrings: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === "string") textStrings.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (typeof v === "object" && v !== null) Object.values(v).forEach(collect);
+  };
+  collect([textInput.summary, textInput.errorMessage, text.metadata]);
+  const scanOk = textStrings.map(redactSecretsInText).every((s) => Object.values(text.secrets).every((secret) => !s.includes(secret)));
+
   const pairBytes = jsonBytes(before) + jsonBytes(after);
   const metaBytes = jsonBytes(metadata);
+  const textBytes = jsonBytes(text.metadata);
   return await timeCases([
     { name: "cpu_buildEvent_change", note: `validate + diff + redact + size-check, ${pairBytes} B before/after pair`,
       fn: () => buildEvent(changeInput, prepared, now), iterations: 500, correct: changeOk, payloadBytes: pairBytes },
@@ -195,6 +264,10 @@ export async function runCpuBench(): Promise<CpuResult[]> {
       fn: () => buildEvent(metadataInput, prepared, now), iterations: 200, correct: metadataOk, payloadBytes: metaBytes },
     { name: "cpu_buildEvent_full", note: "both payloads in one event",
       fn: () => buildEvent(fullInput, prepared, now), iterations: 200, correct: fullOk, payloadBytes: pairBytes + metaBytes },
+    { name: "cpu_buildEvent_text", note: `validate + redact (keys, then secrets by shape in every string) + size-check, ${textBytes} B of logs and notes`,
+      fn: () => buildEvent(textInput, prepared, now), iterations: 200, correct: textOk, payloadBytes: textBytes },
+    { name: "cpu_redactSecretsInText", note: `the scan by shape alone, on the same ${textStrings.length} strings`,
+      fn: () => textStrings.map(redactSecretsInText), iterations: 200, correct: scanOk, payloadBytes: textBytes },
     { name: "cpu_prepareOptions", note: "per log call: parses piiFields, builds the redactor",
       fn: () => prepareOptions(options), iterations: 5000, correct: true },
     { name: "cpu_diffValues", note: "the package's structured diff alone, same pair",

@@ -5,7 +5,17 @@ export type { ActionCatalog, ActionInfo, BuiltinAction } from "../shared/catalog
 export { isAuditLogError, ERROR_CODES } from "../shared/errors.js";
 export type { AuditLogErrorCode, AuditLogErrorData } from "../shared/errors.js";
 export { diffValues, renderChanges } from "../shared/diff.js";
-export { SECRET_KEY_PARTS, SECRET_KEYS_EXACT, isSecretKey, MASK } from "../shared/redact.js";
+export { MASK } from "../shared/redact.js";
+export {
+  SECRET_KEY_PARTS,
+  SECRET_KEY_SEQUENCES,
+  SECRET_KEY_TOKENS,
+  SECRET_KEYS_EXACT,
+  SECRET_VALUE_KINDS,
+  isSecretKey,
+  redactSecretsInText,
+} from "../shared/secrets.js";
+export type { SecretValueKind } from "../shared/secrets.js";
 export {
   LIMITS,
   SEVERITIES,

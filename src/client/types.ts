@@ -26,7 +26,12 @@ export type ActionCtx = GenericActionCtx<GenericDataModel>;
 export type AuditLogOptions<C extends ActionCatalog | undefined = undefined> = {
   /** Fields to redact wherever they appear in metadata, snapshots and diffs. */
   piiFields?: PiiField[];
-  /** Also redact keys that look like secrets (password, token, apiKey ...). Default true. */
+  /**
+   * Also redact keys and name/value pairs that look like secrets (password, token, apiKey,
+   * cvv2, pinCode …), and secrets found by their shape (JWTs, Bearer tokens, private keys,
+   * cloud and payment keys, card numbers) in every stored string, summary and errorMessage
+   * included. Default true.
+   */
   redactDefaults?: boolean;
   /** How `piiFields` are redacted: mask (default), hash (keyed HMAC) or remove. */
   redactionMode?: RedactionMode;

@@ -194,6 +194,9 @@ export async function buildEvent(
   if (input.actor?.email !== undefined) doc.actor.email = input.actor.email;
   const copy = ["errorMessage", "actorId", "tenantId", "resourceType", "resourceId", "summary", "idempotencyKey"] as const;
   for (const key of copy) if (input[key] !== undefined) doc[key] = input[key];
+  // Free text is where a caught exception's message or a careless summary carries a token; searchText reads the redacted summary.
+  if (doc.summary !== undefined) doc.summary = redactor.redactText(doc.summary);
+  if (doc.errorMessage !== undefined) doc.errorMessage = redactor.redactText(doc.errorMessage);
   if (input.tags !== undefined && input.tags.length > 0) doc.tags = [...new Set(input.tags)];
   if (input.context !== undefined) {
     const ctx = Object.fromEntries(Object.entries(input.context).filter(([, val]) => val !== undefined && val !== ""));
@@ -221,7 +224,7 @@ export async function buildEvent(
         at ? `${at}.changes` : "changes",
       );
     }
-    const changes = await redactor.redactChanges(raw);
+    const changes = await redactor.redactChanges(raw, { before, after });
     doc.changes = changes;
     doc.diff = renderChanges(changes);
   }
@@ -250,7 +253,8 @@ export function prepareOptions(options: LogOptions = {}) {
 
 /**
  * The text a search index reads. Built only from identity and routing fields
- * and the summary, never from payloads, so redacted values cannot leak into it.
+ * and the (redacted) summary, never from payloads, so redacted values cannot
+ * leak into it.
  */
 export function searchTextOf(doc: EventDoc): string {
   const words = [doc.action, doc.summary, doc.resourceType, doc.resourceId, doc.actorId, doc.actor.name];

@@ -10,7 +10,8 @@ import { canonical, createRedactor, isSecretKey, MASK } from "./redact.js";
 import { buildEvent, prepareOptions } from "./prepare.js";
 import { diffValues, renderChanges } from "./diff.js";
 import { isAuditLogError } from "./errors.js";
-import type { Change, LogOptions, RedactionMode } from "./validators.js";
+import type { Change, EventInput, LogOptions, RedactionMode } from "./validators.js";
+import { shapeArb } from "../../test/support/secretShapes.js";
 
 const RUNS = { numRuns: 150 };
 const HASH_KEY = "test-hash-key-0123456789";
@@ -31,12 +32,17 @@ const SECRET_KEYS = [
   "apiKey", "api_key", "API-KEY", "x-api-key", "authorization", "Authorization", "cookie", "Set-Cookie",
   "ssn", "SSN", "cardNumber", "card_number", "creditCard", "ccNumber", "privateKey", "private_key",
   "credentials", "socialSecurityNumber", "signature", "pin", "otp", "cvv", "cvc", "pwd", "auth", "jwt",
+  // Matched by tokens since the review of names not on the list:
+  "cvv2", "cardCvv", "pinCode", "otpCode", "ssnLast4", "bearer", "pass", "verificationCode", "backupCodes",
+  "recoveryCodes", "salt", "totpUri", "hash", "sessionToken", "session_token", "basicAuth", "creds",
 ];
 /** Keys that must not be redacted by the defaults. */
 const BENIGN_KEYS = [
   "name", "title", "count", "items", "note", "status", "value", "description", "author", "authorId",
   "pinned", "spinner", "passage", "tokenName", "apiKeyId", "tokenExpiresAt", "passwordChangedAt",
   "secretName", "opinion", "a", "b",
+  "passenger", "compass", "bypass", "code", "errorCode", "countryCode", "commitHash", "authProvider", "tokenCount",
+  "pinLength", "otpEnabled", "sidebar", "saltRounds",
 ];
 /** Structural keys used by the configured dotted paths. */
 const STRUCT_KEYS = ["user", "billing", "address", "iban", "profile"];
@@ -584,11 +590,11 @@ describe("buildEvent: diff then redact", () => {
 
   test("a change above a secret redacts the secret inside its values", async () => {
     const doc = await buildEvent(
-      { action: "x", before: { creds: "none" }, after: { creds: { user: "ann", password: "pw-123" } } },
+      { action: "x", before: { account: "none" }, after: { account: { user: "ann", password: "pw-123" } } },
       prepareOptions(),
       0,
     );
-    expect(doc.changes).toEqual([{ path: ["creds"], op: "replace", before: "none", after: { user: "ann", password: MASK } }]);
+    expect(doc.changes).toEqual([{ path: ["account"], op: "replace", before: "none", after: { user: "ann", password: MASK } }]);
     expect(JSON.stringify(doc)).not.toContain("pw-123");
   });
 
@@ -597,5 +603,200 @@ describe("buildEvent: diff then redact", () => {
     expect(doc.changes).toBeUndefined();
     expect(doc.diff).toBeUndefined();
     expect(doc.before).toEqual({ token: MASK });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Name/value pairs: the name says what the value is.
+
+describe("name/value pairs", () => {
+  test("the value of a pair named like a secret is redacted; the name stays", async () => {
+    const r = createRedactor();
+    expect(
+      await r.redactPayload({
+        fields: [{ name: "password", value: "hunter2" }, { name: "username", value: "ann" }],
+        header: { key: "Authorization", value: "Bearer abc" },
+        tags: [{ Key: "db_password", Value: "pg-secret" }, { Key: "env", Value: "prod" }],
+        har: { headers: [{ name: "Cookie", value: "s=1" }, { name: "Accept", value: "application/json" }] },
+        reversed: { value: "1234", label: "PIN" },
+        env: [{ variable: "STRIPE_SECRET_KEY", content: { nested: "x" } }],
+        params: [{ param: "otp_code", values: ["123456"] }],
+      }),
+    ).toEqual({
+      fields: [{ name: "password", value: MASK }, { name: "username", value: "ann" }],
+      header: { key: "Authorization", value: MASK },
+      tags: [{ Key: "db_password", Value: MASK }, { Key: "env", Value: "prod" }],
+      har: { headers: [{ name: "Cookie", value: MASK }, { name: "Accept", value: "application/json" }] },
+      reversed: { value: MASK, label: "PIN" },
+      env: [{ variable: "STRIPE_SECRET_KEY", content: MASK }],
+      params: [{ param: "otp_code", values: MASK }],
+    });
+  });
+
+  test("names that describe a secret, ordinary names, non-string and overlong names leave the value alone", async () => {
+    const r = createRedactor();
+    const payload = [
+      { name: "apiKeyId", value: "k1" },
+      { name: "Token Count", value: 3 },
+      { name: "passenger", value: "Ann" },
+      { name: 42, value: "x" },
+      { name: { password: true }, value: "x" },
+      { name: `password ${"x".repeat(200)}`, value: "x" },
+      { title: "password", value: "x" }, // title is not a name field
+      { name: "password", note: "x" }, // note is not a value field
+      { name: "user.password_reset", data: { userId: "u1" } }, // { name, data } is an event envelope
+      { name: "Password reset guide", content: "Open settings …" }, // content under a title, not a key name
+    ];
+    expect(await r.redactPayload(payload)).toEqual([
+      { name: "apiKeyId", value: "k1" },
+      { name: "Token Count", value: 3 },
+      { name: "passenger", value: "Ann" },
+      { name: 42, value: "x" },
+      { name: { password: MASK }, value: "x" },
+      { name: `password ${"x".repeat(200)}`, value: "x" },
+      { title: "password", value: "x" },
+      { name: "password", note: "x" },
+      { name: "user.password_reset", data: { userId: "u1" } },
+      { name: "Password reset guide", content: "Open settings …" },
+    ]);
+  });
+
+  test("modes: remove drops the value field; piiFields names apply to pairs (hash allowed), secrets are never hashed", async () => {
+    const rm = createRedactor({ redactionMode: "remove" });
+    expect(await rm.redactPayload([{ name: "password", value: "x", kind: "text" }])).toEqual([{ name: "password", kind: "text" }]);
+    const h = createRedactor({ piiFields: ["email"], redactionMode: "hash", hashKey: HASH_KEY });
+    const out = (await h.redactPayload([{ field: "Email", value: "a@x.io" }, { field: "password", value: "pw" }])) as { value: string }[];
+    expect(out[0].value).toMatch(HASH_RE);
+    expect(out[1].value).toBe(MASK);
+  });
+
+  test("redactDefaults: false turns off secret names in pairs, not configured ones", async () => {
+    const r = createRedactor({ redactDefaults: false, piiFields: ["email"] });
+    expect(await r.redactPayload([{ name: "password", value: "x" }, { name: "email", value: "a@x.io" }])).toEqual([
+      { name: "password", value: "x" },
+      { name: "email", value: MASK },
+    ]);
+  });
+
+  test("generated pairs: redacted exactly when the name is a secret's name", async () => {
+    const secretNames = ["password", "Authorization", "X-Api-Key", "cvv2", "pinCode", "otp_code", "SESSION_TOKEN", "Cookie", "client-secret", "ssnLast4"];
+    const plainNames = ["username", "Accept", "Content-Type", "apiKeyId", "tokenExpiresAt", "passenger", "code", "env", "region", "Host"];
+    const nameField = fc.constantFrom("name", "Name", "key", "Key", "KEY", "field", "header", "param", "field_name", "label", "attribute");
+    const valueField = fc.constantFrom("value", "Value", "VALUE", "val", "content", "values");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.constantFrom(...secretNames),
+        fc.constantFrom(...plainNames),
+        nameField,
+        valueField,
+        fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes("[")),
+        fc.boolean(),
+        async (secret, sName, pName, nf, vf, raw, valueFirst) => {
+          const name = secret ? sName : pName;
+          const pair = valueFirst ? { [vf]: `v:${raw}`, [nf]: name } : { [nf]: name, [vf]: `v:${raw}` };
+          const out = (await createRedactor().redactPayload({ list: [pair] })) as { list: Record<string, unknown>[] };
+          expect(out.list[0][nf]).toBe(name);
+          expect(out.list[0][vf]).toBe(secret ? MASK : `v:${raw}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("in a diff, a changed pair value is a redacted entry, whichever snapshot names it", async () => {
+    const doc = await buildEvent(
+      {
+        action: "settings.updated",
+        before: { headers: [{ name: "Authorization", value: "Bearer old" }, { name: "Accept", value: "a" }], env: [{ name: "HOST", value: "x" }] },
+        after: { headers: [{ name: "Authorization", value: "Bearer new" }, { name: "Accept", value: "b" }], env: [{ name: "DB_PASSWORD", value: "y" }] },
+      },
+      prepareOptions(),
+      0,
+    );
+    expect(doc.changes).toEqual([
+      { path: ["headers", 0, "value"], op: "replace", before: MASK, after: MASK, redacted: true },
+      { path: ["headers", 1, "value"], op: "replace", before: "a", after: "b" },
+      { path: ["env", 0, "name"], op: "replace", before: "HOST", after: "DB_PASSWORD" },
+      { path: ["env", 0, "value"], op: "replace", before: MASK, after: MASK, redacted: true },
+    ]);
+    expect(JSON.stringify(doc)).not.toMatch(/Bearer old|Bearer new|"y"/);
+    const r = createRedactor();
+    expect(r.match(["headers", 0, "value"], { before: { headers: [{ name: "Cookie", value: "s" }] } })).toBe("mask");
+    expect(r.match(["headers", 0, "value"])).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Secrets by shape, wherever text is stored.
+
+describe("secrets inside text", () => {
+  const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEyMyJ9.c2lnbmF0dXJlXzEyMw";
+  const GH = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+
+  test("payload strings at any depth, diff values, summary and errorMessage; searchText reads the redacted summary", async () => {
+    const doc = await buildEvent(
+      {
+        action: "integration.sync_failed",
+        summary: `sync failed for token ${GH}`,
+        errorMessage: `POST https://api:${"s3cret-pw"}@hooks.example.com/x returned 401 (Authorization: Bearer ${JWT})`,
+        metadata: { notes: [`card 4111 1111 1111 1111 on file`, { deep: { text: `key AKIAIOSFODNN7EXAMPLE` } }], count: 3 },
+        before: { webhook: "https://hooks.example.com/x", note: "none" },
+        after: { webhook: "https://hooks.example.com/x?access_token=abc123def", note: `rotated to sk_live_${"4eC39HqLyjWDarjtT1zdp7dc"}` },
+      },
+      prepareOptions(),
+      0,
+    );
+    const json = JSON.stringify(doc);
+    for (const secret of [JWT, GH, "s3cret-pw", "4111 1111 1111 1111", "AKIAIOSFODNN7EXAMPLE", "abc123def", "4eC39HqLyjWDarjtT1zdp7dc"]) {
+      expect(json).not.toContain(secret);
+    }
+    expect(doc.summary).toBe("sync failed for token [REDACTED:github-token]");
+    expect(doc.errorMessage).toBe(
+      "POST https://api:[REDACTED:url-password]@hooks.example.com/x returned 401 (Authorization: Bearer [REDACTED:bearer-token])",
+    );
+    expect(doc.searchText).toContain("sync failed for token [REDACTED:github-token]");
+    expect(doc.metadata).toEqual({
+      notes: ["card [REDACTED:card-number] on file", { deep: { text: "key [REDACTED:aws-access-key-id]" } }],
+      count: 3,
+    });
+    expect(doc.changes).toEqual([
+      { path: ["webhook"], op: "replace", before: "https://hooks.example.com/x", after: "https://hooks.example.com/x?access_token=[REDACTED]" },
+      { path: ["note"], op: "replace", before: "none", after: "rotated to [REDACTED:stripe-key]" },
+    ]);
+    expect(doc.diff).not.toContain("abc123def");
+  });
+
+  test("redactDefaults: false turns off detection by shape too", async () => {
+    const input = { action: "x", summary: `t ${GH}`, errorMessage: `Bearer ${JWT}`, metadata: { s: `Bearer ${JWT}` } };
+    const doc = await buildEvent(input, prepareOptions({ redactDefaults: false }), 0);
+    expect(doc.summary).toBe(input.summary);
+    expect(doc.errorMessage).toBe(input.errorMessage);
+    expect(doc.metadata).toEqual(input.metadata);
+  });
+
+  test("a hashed field is hashed from its raw value; other strings are scanned", async () => {
+    const r = createRedactor({ piiFields: ["email"], redactionMode: "hash", hashKey: HASH_KEY });
+    const a = (await r.redactPayload({ email: `a@x.io ${GH}`, note: GH })) as { email: string; note: string };
+    const b = (await r.redactPayload({ email: "a@x.io [REDACTED:github-token]" })) as { email: string };
+    expect(a.email).toMatch(HASH_RE);
+    expect(a.email).not.toBe(b.email);
+    expect(a.note).toBe("[REDACTED:github-token]");
+  });
+
+  test("generated: a secret placed anywhere in an event is stored nowhere", async () => {
+    const slotArb = fc.constantFrom("summary", "errorMessage", "metadata", "before", "after", "pair");
+    await fc.assert(
+      fc.asyncProperty(shapeArb, slotArb, treeArb, fc.string({ maxLength: 20 }), async (shape, slot, tree, around) => {
+        const text = `${around.replace(/[="-]/g, "")} ${shape.text}`;
+        const input: EventInput = { action: "x", metadata: tree, before: { n: 1 }, after: { n: 2 } };
+        if (slot === "summary" || slot === "errorMessage") input[slot] = text;
+        else if (slot === "pair") input.metadata = { list: [{ name: "note", value: text }], tree };
+        else input[slot] = { wrapper: [{ text }], tree };
+        const doc = await buildEvent(input, prepareOptions(), 0);
+        expect(JSON.stringify(doc)).not.toContain(shape.secret);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

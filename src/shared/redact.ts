@@ -5,68 +5,85 @@
  *   ("email"), or a dotted path from the payload root ("user.email"; array
  *   indexes are skipped, so "items.card" matches items[3].card).
  * - Unless `redactDefaults: false`, keys that look like secrets are redacted
- *   too (see SECRET_KEY_PARTS): those are masked, or removed in remove mode,
- *   and never hashed, since a keyed hash of a low-entropy secret can be brute
- *   forced by whoever holds the key.
+ *   too (the token rules in secrets.ts): those are masked, or removed in
+ *   remove mode, and never hashed, since a keyed hash of a low-entropy secret
+ *   can be brute forced by whoever holds the key.
  * - A matching key redacts its whole subtree.
+ * - Name/value pairs (`[{ name: "password", value: "hunter2" }]`, AWS-style
+ *   `{ Key, Value }`, HAR headers): when an object's name-like field holds a
+ *   key that would be redacted, its value-like fields are redacted as if they
+ *   were that key.
+ * - Unless `redactDefaults: false`, every string left in the payload (at any
+ *   depth, diff values included) is scanned for secrets by their shape (JWTs,
+ *   Bearer credentials, private keys, cloud and payment keys, card numbers …,
+ *   see secrets.ts): only the secret is replaced, by a marker naming its kind.
  *
  * Modes: mask → "[REDACTED]"; hash → "hmac-sha256:<32 hex>" (keyed, so equal
  * values correlate without being readable); remove → the key is dropped.
  */
 import { auditError } from "./errors.js";
 import { REDACTION_MODES, type Change, type LogOptions, type RedactionMode } from "./validators.js";
+import { isSecretKey, redactSecretsInText } from "./secrets.js";
 import type { PathSeg } from "./values.js";
 
 export const MASK = "[REDACTED]";
 
-/** Normalised key fragments (lowercase, letters and digits only) that mark a secret. */
-export const SECRET_KEY_PARTS = [
-  "password",
-  "passwd",
-  "passphrase",
-  "secret",
-  "token",
-  "apikey",
-  "authorization",
-  "cookie",
-  "privatekey",
-  "credential",
-  "cardnumber",
-  "creditcard",
-  "ccnumber",
-  "socialsecurity",
-  "signature",
-] as const;
-/** Normalised keys that mark a secret only when they are the whole key. */
-export const SECRET_KEYS_EXACT = ["ssn", "pin", "otp", "cvv", "cvc", "pan", "pwd", "auth", "jwt", "sid"] as const;
-
-const normalise = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, "");
+// The key rules live with the value rules in secrets.ts; these names stay importable from here.
+export { SECRET_KEY_PARTS, SECRET_KEY_SEQUENCES, SECRET_KEY_TOKENS, SECRET_KEYS_EXACT, isSecretKey } from "./secrets.js";
 
 /**
- * Suffixes of keys that name or describe a secret without holding it
- * (apiKeyId, tokenExpiresAt, passwordChangedAt, secretName): redacting those
- * would hide which key was used, which is what an auditor asks first.
+ * Fields of an object that name a key (`{ name: "password", value: … }`) and
+ * fields that hold that key's value, compared lowercase without punctuation
+ * (`Key`/`Value` in AWS tags, `field_name`).
  */
-const DESCRIPTOR_SUFFIX =
-  /(id|ids|name|type|count|changedat|createdat|updatedat|expiresat|expiry|length|version|hint|set|enabled|required)$/;
+export const PAIR_NAME_FIELDS = [
+  "name", "key", "field", "fieldname", "header", "headername", "param", "parameter", "paramname",
+  "attribute", "attr", "label", "property", "prop", "variable", "var",
+] as const;
+export const PAIR_VALUE_FIELDS = ["value", "values", "val", "content"] as const;
+const PAIR_NAMES = new Set<string>(PAIR_NAME_FIELDS);
+const PAIR_VALUES = new Set<string>(["value", "values", "val"]);
+/** A key name longer than this is prose, not a key name: not looked at as a pair's name. */
+const MAX_PAIR_NAME = 128;
+const SECRET_PAIR = "secret";
+const NOT_PAIR = 0;
+const PAIR_NAME = 1;
+const PAIR_VALUE = 2;
+/**
+ * `content` beside a name is a file's or a document's as often as a key's
+ * value (`{ name: "Password reset guide", content }`): it counts only when
+ * the name is one word, as key names are. `data` never counts: `{ name,
+ * data }` is an event envelope.
+ */
+const PAIR_CONTENT = 3;
 
-export function isSecretKey(key: string): boolean {
-  const k = normalise(key);
-  if (k.length === 0) return false;
-  if ((SECRET_KEYS_EXACT as readonly string[]).includes(k)) return true;
-  const m = DESCRIPTOR_SUFFIX.exec(k);
-  if (m !== null && m.index > 0) {
-    const stem = k.slice(0, m.index);
-    if (SECRET_KEY_PARTS.some((part) => stem.endsWith(part))) return false;
+// A key's pair role depends on no option, so one cache serves every redactor; bounded, since keys come from callers.
+const roleCache = new Map<string, number>();
+function roleOf(key: string): number {
+  let role = roleCache.get(key);
+  if (role === undefined) {
+    const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+    role = PAIR_NAMES.has(k) ? PAIR_NAME : PAIR_VALUES.has(k) ? PAIR_VALUE : k === "content" ? PAIR_CONTENT : NOT_PAIR;
+    if (roleCache.size >= 4096) roleCache.clear();
+    roleCache.set(key, role);
   }
-  return SECRET_KEY_PARTS.some((part) => k.includes(part));
+  return role;
 }
 
+/** Snapshots a change list was computed from, so a change inside a pair can see the pair's name. */
+export type ChangeRoots = { before?: unknown; after?: unknown };
+
 export type Redactor = {
-  /** The mode that applies at `path` (the shallowest match), if any. */
-  match(path: readonly PathSeg[]): RedactionMode | undefined;
+  /**
+   * The mode that applies at `path` (the shallowest match), if any. With
+   * `roots`, a value field whose parent object (in either root) is a
+   * name/value pair counts too.
+   */
+  match(path: readonly PathSeg[], roots?: ChangeRoots): RedactionMode | undefined;
   redactPayload(value: unknown, base?: readonly PathSeg[]): Promise<unknown>;
-  redactChanges(changes: readonly Change[]): Promise<Change[]>;
+  redactChanges(changes: readonly Change[], roots?: ChangeRoots): Promise<Change[]>;
+  /** Free text (an event's summary or error message): secrets found by shape replaced, the rest kept. */
+  redactText(text: string): string;
 };
 
 function parseMode(mode: string | undefined, where: string): RedactionMode {
@@ -120,18 +137,10 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return byPath.get(dotted);
   };
 
-  // Keys repeat across arrays of objects; a redactor lives for one call, so the cache is bounded by it.
-  const secretCache = new Map<string, boolean>();
-  const isSecret = (key: string) => {
-    let hit = secretCache.get(key);
-    if (hit === undefined) secretCache.set(key, (hit = isSecretKey(key)));
-    return hit;
-  };
-
   const matchKey = (path: readonly PathSeg[]): RedactionMode | undefined => {
     const last = path[path.length - 1];
     if (typeof last !== "string") return undefined;
-    const secret = defaults && isSecret(last);
+    const secret = defaults && isSecretKey(last);
     const mode = configured(path, last);
     // A secret-looking key is never hashed, even when a piiFields entry asks for hash.
     if (mode === "hash" && secret) return secretMode;
@@ -139,9 +148,53 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return secret ? secretMode : undefined;
   };
 
-  const match = (path: readonly PathSeg[]) => {
+  /**
+   * What a pair's name does to its value, as if the name were the value's key:
+   * SECRET_PAIR when it names a secret (masked or removed, never hashed), else
+   * the mode of a piiFields entry with that name, if any.
+   */
+  const nameMode = (name: string): RedactionMode | typeof SECRET_PAIR | undefined => {
+    if (name.length === 0 || name.length > MAX_PAIR_NAME) return undefined;
+    if (defaults && isSecretKey(name)) return SECRET_PAIR;
+    return byName.get(name.trim().toLowerCase());
+  };
+
+  /**
+   * How the value fields (`role` PAIR_VALUE or PAIR_CONTENT) of `obj` are
+   * redacted if it is a name/value pair whose name is redacted.
+   */
+  const pairMode = (obj: Record<string, unknown>, keys: readonly string[], role: number) => {
+    let found: RedactionMode | undefined;
+    for (const key of keys) {
+      if (roleOf(key) !== PAIR_NAME) continue;
+      const name = obj[key];
+      if (typeof name !== "string" || (role === PAIR_CONTENT && /\s/.test(name.trim()))) continue;
+      const m = nameMode(name);
+      if (m === SECRET_PAIR) return m;
+      found ??= m;
+    }
+    return found;
+  };
+
+  const pairAt = (path: readonly PathSeg[], roots: ChangeRoots): RedactionMode | undefined => {
+    const last = path[path.length - 1];
+    const role = typeof last === "string" ? roleOf(last) : NOT_PAIR;
+    if (role !== PAIR_VALUE && role !== PAIR_CONTENT) return undefined;
+    let found: RedactionMode | undefined;
+    for (const root of [roots.before, roots.after]) {
+      const parent = at(root, path, path.length - 1);
+      if (!isRecord(parent)) continue;
+      const m = pairMode(parent, Object.keys(parent), role);
+      if (m === SECRET_PAIR) return secretMode;
+      found ??= m;
+    }
+    return found;
+  };
+
+  const match = (path: readonly PathSeg[], roots?: ChangeRoots) => {
     for (let i = 1; i <= path.length; i++) {
-      const m = matchKey(path.slice(0, i));
+      const prefix = path.slice(0, i);
+      const m = matchKey(prefix) ?? (roots ? pairAt(prefix, roots) : undefined);
       if (m) return m;
     }
     return undefined;
@@ -164,6 +217,8 @@ export function createRedactor(options: LogOptions = {}): Redactor {
   const replacement = async (mode: RedactionMode, value: unknown) =>
     mode === "hash" ? hash(value) : MASK;
 
+  const redactText = (text: string) => (defaults ? redactSecretsInText(text) : text);
+
   const redactPayload = async (value: unknown, base: readonly PathSeg[] = []): Promise<unknown> => {
     const rootMode = base.length > 0 ? match(base) : undefined;
     if (rootMode) return rootMode === "remove" ? undefined : replacement(rootMode, value);
@@ -172,6 +227,7 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     const pending: Array<{ out: Record<string, unknown>; key: string; value: unknown }> = [];
     const path = [...base];
     const walk = (v: unknown): unknown => {
+      if (typeof v === "string") return redactText(v);
       if (typeof v !== "object" || v === null || v instanceof ArrayBuffer) return v;
       if (Array.isArray(v)) {
         const out: unknown[] = new Array(v.length);
@@ -182,11 +238,21 @@ export function createRedactor(options: LogOptions = {}): Redactor {
         }
         return out;
       }
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj);
       const out: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
+      for (const key of keys) {
+        const child = obj[key];
         if (child === undefined) continue;
         path.push(key);
-        const mode = matchKey(path);
+        let mode = matchKey(path);
+        const role = keys.length > 1 ? roleOf(key) : NOT_PAIR;
+        const pair = role === PAIR_VALUE || role === PAIR_CONTENT ? pairMode(obj, keys, role) : undefined;
+        if (pair !== undefined) {
+          // A secret pair's value is masked even when a piiFields entry hashes that key.
+          if (pair === SECRET_PAIR) mode = secretMode;
+          else mode ??= pair;
+        }
         if (mode === undefined) setField(out, key, walk(child));
         else if (mode === "mask") setField(out, key, MASK);
         else if (mode === "hash") {
@@ -202,10 +268,10 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return result;
   };
 
-  const redactChanges = async (changes: readonly Change[]): Promise<Change[]> => {
+  const redactChanges = async (changes: readonly Change[], roots?: ChangeRoots): Promise<Change[]> => {
     const out: Change[] = [];
     for (const c of changes) {
-      const mode = match(c.path);
+      const mode = match(c.path, roots);
       if (mode === undefined) {
         const entry: Change = { path: c.path, op: c.op };
         if (c.before !== undefined) entry.before = await redactPayload(c.before, c.path);
@@ -224,7 +290,27 @@ export function createRedactor(options: LogOptions = {}): Redactor {
     return out;
   };
 
-  return { match, redactPayload, redactChanges };
+  return { match, redactPayload, redactChanges, redactText };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof ArrayBuffer);
+}
+
+/** The value at the first `n` segments of `path` inside `root`, if there is one. */
+function at(root: unknown, path: readonly PathSeg[], n: number): unknown {
+  let v = root;
+  for (let i = 0; i < n; i++) {
+    const seg = path[i];
+    if (typeof seg === "number") {
+      if (!Array.isArray(v)) return undefined;
+      v = v[seg];
+    } else {
+      if (!isRecord(v) || !Object.prototype.hasOwnProperty.call(v, seg)) return undefined;
+      v = v[seg];
+    }
+  }
+  return v;
 }
 
 /** `out[key] = value`, except that a "__proto__" key is kept as a field rather than setting the prototype. */
