@@ -107,6 +107,18 @@ describe("4. typed errors where Convex would have thrown its own", () => {
     expect(await t.run((ctx) => auditLog.logBulk(ctx, events.slice(0, 150)))).toHaveLength(150);
   });
 
+  test("search, report and export filters that are not filters, or of the wrong type, are INVALID_ARGUMENT", async () => {
+    const t = initConvexTest();
+    const window = { startDate: 0, endDate: 1 };
+    for (const filters of [{ colour: "red" }, { actions: "user.login" }, { actions: [7] }, { tenantId: ["t1"] }, { fromTimestamp: "now" }, { query: 5 }, "x", [1]]) {
+      const bad = filters as never;
+      expect(await code(t.run((ctx) => auditLog.search(ctx, { filters: bad }))), JSON.stringify(filters)).toBe("INVALID_ARGUMENT");
+      expect(await code(t.run((ctx) => auditLog.generateReport(ctx, { ...window, format: "csv", filters: bad })))).toBe("INVALID_ARGUMENT");
+      expect(await code(t.run((ctx) => auditLog.exportReport(ctx, { ...window, format: "csv", filters: bad })))).toBe("INVALID_ARGUMENT");
+    }
+    expect(await eventCount(t)).toBe(0);
+  });
+
   test("reports and exports with dates no Date holds are INVALID_ARGUMENT, not a RangeError, and write nothing", async () => {
     const t = initConvexTest();
     for (const [startDate, endDate] of [

@@ -7,7 +7,7 @@ import type { FunctionReference, PaginationOptions } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { AuditActions, lookupAction, type ActionCatalog } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
-import type { SearchFilters, SearchPage } from "../shared/filters.js";
+import { checkFiltersShape, type SearchFilters, type SearchPage } from "../shared/filters.js";
 import { checkBulkSize, checkEventShape, validateEventInput } from "../shared/prepare.js";
 import { encodedSize } from "../shared/values.js";
 import type { Report, ReportExport } from "../shared/report.js";
@@ -131,6 +131,7 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     ctx: RunQueryCtx,
     args: { filters?: SearchFilters; pagination?: { limit?: number; cursor?: string | null }; scanBudget?: number } = {},
   ): Promise<SearchPage> {
+    checkFiltersShape(args.filters);
     return await ctx.runQuery(this.component.search.search, {
       filters: args.filters ?? {},
       paginationOpts: { numItems: args.pagination?.limit ?? DEFAULT_LIMIT, cursor: args.pagination?.cursor ?? null },
@@ -190,6 +191,7 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
    * `ctx` must be a mutation's or an action's.
    */
   async generateReport(ctx: RunMutationCtx & RunQueryCtx, args: GenerateReportArgs): Promise<Report> {
+    checkFiltersShape(args.filters);
     return await reports.generateReport(this.component, ctx, args, (e) => this.oneInput(ctx, e), this.logOptions);
   }
 
@@ -198,6 +200,7 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
    * JSON Lines) and returns the job id; follow it with `getReportExport`.
    */
   async exportReport(ctx: RunMutationCtx, args: ExportReportArgs): Promise<string> {
+    checkFiltersShape(args.filters);
     return await reports.exportReport(this.component, ctx, args, (e) => this.oneInput(ctx, e), this.logOptions);
   }
 

@@ -80,6 +80,34 @@ export const FILTER_LIMITS = {
 const isList = (name: FilterName) => SEARCH_FILTERS[name].match !== "equals";
 
 /**
+ * What a caller passed as filters, before it is sent: an object of known
+ * filters, lists of strings where a list goes, strings and numbers where
+ * they go. The client checks this first, so a typo or a wrong type is a typed
+ * INVALID_ARGUMENT rather than Convex's argument validation error.
+ */
+export function checkFiltersShape(filters: unknown, path = "filters"): void {
+  if (filters === undefined) return;
+  if (typeof filters !== "object" || filters === null || Array.isArray(filters)) {
+    throw auditError("INVALID_ARGUMENT", `${path} must be an object`, path);
+  }
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    const at = `${path}.${key}`;
+    if (key === "fromTimestamp" || key === "toTimestamp") {
+      if (typeof value !== "number") throw auditError("INVALID_ARGUMENT", `${key} must be a number of milliseconds`, at);
+    } else if (key === "query") {
+      if (typeof value !== "string") throw auditError("INVALID_ARGUMENT", "query must be a string", at);
+    } else if (!(FILTER_NAMES as string[]).includes(key)) {
+      throw auditError("INVALID_ARGUMENT", `${JSON.stringify(key.slice(0, 64))} is not a filter (one of ${FILTER_NAMES.join(", ")}, fromTimestamp, toTimestamp, query)`, at);
+    } else if (isList(key as FilterName)) {
+      if (!Array.isArray(value) || value.some((x) => typeof x !== "string")) throw auditError("INVALID_ARGUMENT", `${key} must be a list of strings`, at);
+    } else if (typeof value !== "string") {
+      throw auditError("INVALID_ARGUMENT", `${key} must be a string`, at);
+    }
+  }
+}
+
+/**
  * Checks and canonicalises filters (lists deduplicated and sorted, the query
  * trimmed), so equal filters are equal objects: cursors are tied to this form.
  */
