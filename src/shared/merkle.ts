@@ -178,6 +178,19 @@ export class RootBuilder {
   private stack: { level: number; hash: Hash }[] = [];
   size = 0;
 
+  /** Resumes from a stored right edge (`edge()`), which determines the size. */
+  static from(edge: { level: number; hash: Hash }[]): RootBuilder {
+    const b = new RootBuilder();
+    b.stack = edge.map((e) => ({ level: e.level, hash: e.hash }));
+    b.size = edge.reduce((n, e) => n + 2 ** e.level, 0);
+    return b;
+  }
+
+  /** The complete subtrees of the right edge, largest first: what `from` resumes from. */
+  edge(): { level: number; hash: Hash }[] {
+    return this.stack.map((e) => ({ level: e.level, hash: e.hash }));
+  }
+
   push(leaf: Hash): void {
     let node = { level: 0, hash: leaf };
     while (this.stack.length > 0 && this.stack[this.stack.length - 1].level === node.level) {

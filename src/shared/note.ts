@@ -44,9 +44,24 @@ function verifierOf(name: string, publicKey: Uint8Array): VerifierKey {
 }
 
 /** A verifier key string, or null if it is not one (wrong shape, algorithm, hash or name). */
+/** Splits at the first `n - 1` "+" (base64 may hold "+"), as Go's note package chops keys. */
+function chop(text: string, n: number): string[] | null {
+  const parts: string[] = [];
+  let rest = text;
+  for (let i = 0; i < n - 1; i++) {
+    const at = rest.indexOf("+");
+    if (at < 0) return null;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  parts.push(rest);
+  return parts;
+}
+
 export function parseVerifierKey(text: string): VerifierKey | null {
-  const parts = text.trim().split("+");
-  if (parts.length !== 3) return null;
+  if (typeof text !== "string") return null;
+  const parts = chop(text.trim(), 3);
+  if (parts === null) return null;
   const [name, hash, b64] = parts;
   if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(hash)) return null;
   const key = fromB64(b64);
@@ -57,8 +72,9 @@ export function parseVerifierKey(text: string): VerifierKey | null {
 
 /** A signer key string (Go's `PRIVATE+KEY+...`), or null. */
 export function parseSignerKey(text: string): SignerKey | null {
-  const parts = text.trim().split("+");
-  if (parts.length !== 5 || parts[0] !== "PRIVATE" || parts[1] !== "KEY") return null;
+  if (typeof text !== "string") return null;
+  const parts = chop(text.trim(), 5);
+  if (parts === null || parts[0] !== "PRIVATE" || parts[1] !== "KEY") return null;
   const [, , name, hash, b64] = parts;
   if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(hash)) return null;
   const key = fromB64(b64);

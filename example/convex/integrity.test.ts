@@ -1,0 +1,182 @@
+/**
+ * The transparency log through the client, end to end on convex-test:
+ * sealing (the loop the cron drives and the on-demand step), signed
+ * checkpoints, receipts checked offline, consistency proofs, the verify
+ * action, and hostile input (forged notes, sizes beyond the tree, other
+ * tenants' events, an edited event).
+ */
+import { describe, expect, test, vi } from "vitest";
+import { ConvexError } from "convex/values";
+import { AuditLog, generateKey, verifyConsistency, verifyReceipt, parseNote, parseCheckpoint } from "convex-audit-log";
+import { components } from "./_generated/api";
+import { initConvexTest } from "./setup.test-helper";
+
+const keyPair = (name = "example.test/audit") => generateKey(name, crypto.getRandomValues(new Uint8Array(32)));
+const KEY = keyPair();
+const log = new AuditLog(components.auditLog, { integrity: { signingKey: KEY.signer, personalFields: ["metadata.email"] } });
+
+export const codeOf = async (p: Promise<unknown>) => {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(ConvexError);
+  return (e as ConvexError<{ code: string }>).data.code;
+};
+
+type Db = { patch(id: string, v: Record<string, unknown>): Promise<void>; delete(id: string): Promise<void>; get(id: string): Promise<Record<string, unknown> | null>; insert(table: string, v: Record<string, unknown>): Promise<string> };
+/** The component's own tables, as a deployment admin could change them (convex-test's runInComponent, untyped in its .d.ts). */
+export function inComponent<R>(t: ReturnType<typeof initConvexTest>, fn: (db: Db) => Promise<R>): Promise<R> {
+  const run = (t as unknown as { runInComponent(name: string, f: (ctx: { db: Db }) => Promise<R>): Promise<R> }).runInComponent;
+  return run("auditLog", (ctx) => fn(ctx.db));
+}
+
+async function seeded(n = 20) {
+  const t = initConvexTest();
+  const ids: string[] = [];
+  for (let from = 0; from < n; from += 500) {
+    ids.push(...(await t.run((ctx) =>
+    log.logBulk(
+      ctx,
+      Array.from({ length: Math.min(500, n - from) }, (_, j) => from + j).map((i) => ({
+        action: i % 3 === 0 ? "user.login" : "record.updated",
+        actorId: `user${i % 4}`,
+        actor: { name: `User ${i % 4}`, email: `u${i % 4}@example.com` },
+        tenantId: i % 2 === 0 ? "org1" : "org2",
+        metadata: { email: `u${i}@example.com`, n: i, big: BigInt(i) },
+        context: { ip: `10.0.0.${i}` },
+        timestamp: 1_700_000_000_000 + i,
+      })),
+    ),
+  )));
+  }
+  return { t, ids };
+}
+
+describe("sealing and checkpoints", () => {
+  test("every event gets the next seq; a checkpoint signs the head; a receipt checks offline", async () => {
+    const { t, ids } = await seeded(20);
+    const r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    expect(r).toMatchObject({ sealed: 20, caughtUp: true, size: 20 });
+    const cp = await t.run((ctx) => log.checkpoint(ctx));
+    expect(cp.size).toBe(20);
+    const note = parseNote(cp.note)!;
+    expect(parseCheckpoint(note.text)).toMatchObject({ origin: "example.test/audit", size: 20 });
+    const seqs = new Set<number>();
+    for (const id of ids) {
+      const receipt = await t.run((ctx) => log.proveEvent(ctx, id));
+      seqs.add(receipt.seq);
+      const check = verifyReceipt(receipt, [KEY.verifier]);
+      expect(check.problems).toEqual([]);
+      expect(check.ok).toBe(true);
+      // A stored value changed after sealing: the receipt no longer checks.
+      const edited = { ...receipt, event: { ...receipt.event, metadata: { ...(receipt.event.metadata as object), n: -1 } } };
+      expect(verifyReceipt(edited, [KEY.verifier]).ok).toBe(false);
+      // Another key: not signed by it.
+      expect(verifyReceipt(receipt, [keyPair().verifier]).ok).toBe(false);
+    }
+    expect([...seqs].sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+  });
+
+  test("the cron's tick starts the loop, which seals in chained steps; checkpoints at the same size replace each other", async () => {
+    vi.useFakeTimers();
+    try {
+      const { t } = await seeded(30);
+      vi.advanceTimersByTime(10_000);
+      await t.mutation(components.auditLog.background.tick as never, {});
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+      const status = await t.run((ctx) => log.sealStatus(ctx));
+      expect(status).toMatchObject({ status: "running", size: 30 });
+      expect(status.maxWaitMs).toBeGreaterThanOrEqual(10_000);
+      const a = await t.run((ctx) => log.checkpoint(ctx));
+      vi.advanceTimersByTime(60_000);
+      const b = await t.run((ctx) => log.checkpoint(ctx));
+      expect(b.size).toBe(a.size);
+      expect(b.time).toBeGreaterThan(a.time);
+      const page = await t.run((ctx) => log.checkpoints(ctx, { paginationOpts: { numItems: 10, cursor: null } }));
+      expect(page.page.map((c) => c.time)).toEqual([b.time]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("consistency proofs between any size and a checkpoint check with RFC 9162's algorithm; sizes beyond the tree are refused", async () => {
+    const { t } = await seeded(10);
+    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    const first = await t.run((ctx) => log.checkpoint(ctx));
+    await t.run((ctx) => log.logBulk(ctx, Array.from({ length: 7 }, (_, i) => ({ action: "user.logout", actorId: `x${i}` }))));
+    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    const second = await t.run((ctx) => log.checkpoint(ctx));
+    expect(second.size).toBe(17);
+    const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+    for (let old = 1; old <= 17; old++) {
+      const p = await t.run((ctx) => log.proveConsistency(ctx, old));
+      expect(verifyConsistency(old, 17, b64(p.oldRoot), b64(p.newRoot), p.proof.map(b64))).toBe(true);
+    }
+    const p10 = await t.run((ctx) => log.proveConsistency(ctx, 10, 17));
+    expect(p10.oldRoot).toBe(first.root);
+    for (const [o, n] of [[0, undefined], [18, undefined], [5, 11], [5, 18], [1.5, undefined], [-1, 17]] as const) {
+      expect(await codeOf(t.run((ctx) => log.proveConsistency(ctx, o, n)))).toBe("INVALID_ARGUMENT");
+    }
+  });
+});
+
+describe("hostile input", () => {
+  test("receipts of other tenants' events, unknown ids and unsealed events are typed errors", async () => {
+    const { t, ids } = await seeded(4);
+    expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[0])))).toBe("NOT_SEALED");
+    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[0])))).toBe("NOT_SEALED"); // no checkpoint yet
+    await t.run((ctx) => log.checkpoint(ctx));
+    expect((await t.run((ctx) => log.proveEvent(ctx, ids[0], { tenantId: "org1" }))).seq).toBeGreaterThanOrEqual(0);
+    expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[1], { tenantId: "org1" })))).toBe("NOT_FOUND");
+    expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[1], { actorId: "someone" })))).toBe("NOT_FOUND");
+    for (const bad of ["", "nope", ids[0].slice(0, -1) + "x", "x".repeat(10_000)]) {
+      expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, bad)))).toBe("NOT_FOUND");
+    }
+  });
+
+  test("the component refuses notes that are not this tree's head, not signed by the keys given, or forged", async () => {
+    const { t } = await seeded(3);
+    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    const good = await t.run((ctx) => log.checkpoint(ctx));
+    const add = (note: string, keys = [KEY.verifier]) =>
+      t.run((ctx) => ctx.runMutation(components.auditLog.integrity.addCheckpoint, { note, verifierKeys: keys }));
+    const other = keyPair();
+    const forged = [
+      "",
+      "not a note",
+      good.note.replace("\n3\n", "\n4\n"),
+      good.note.replace(/— (\S+) (\S+)\n$/, "— $1 AAAA$2\n"),
+      good.note.slice(0, -5),
+    ];
+    for (const note of forged) expect(await codeOf(add(note))).toBe("INVALID_ARGUMENT");
+    expect(await codeOf(add(good.note, [other.verifier]))).toBe("INVALID_ARGUMENT");
+    expect(await codeOf(add(good.note, ["garbage"]))).toBe("INVALID_ARGUMENT");
+    // Signed by a key the app holds, but not the tree's head: refused.
+    const liar = new AuditLog(components.auditLog, { integrity: { signingKey: other.signer, origin: "example.test/audit" } });
+    await t.run((ctx) => log.logBulk(ctx, [{ action: "user.login" }]));
+    await t.run((ctx) => liar.checkpoint(ctx)); // a real head, another key: accepted, and that key recorded
+    const latest = await t.run((ctx) => log.latestCheckpoint(ctx));
+    expect(latest!.verifierKeys).toEqual([KEY.verifier, other.verifier]);
+    const wrongOrigin = new AuditLog(components.auditLog, { integrity: { signingKey: other.signer, origin: "elsewhere" } });
+    expect(await codeOf(t.run((ctx) => wrongOrigin.checkpoint(ctx)))).toBe("INVALID_CONFIG");
+    const noKey = new AuditLog(components.auditLog);
+    expect(await codeOf(t.run((ctx) => noKey.checkpoint(ctx)))).toBe("INVALID_CONFIG");
+    const badKey = new AuditLog(components.auditLog, { integrity: { signingKey: KEY.verifier } });
+    expect(await codeOf(t.run((ctx) => badKey.checkpoint(ctx)))).toBe("INVALID_CONFIG");
+  });
+
+  test("verify reports an edited event, a deleted one and a forged seq; an untouched log is ok", async () => {
+    const { t, ids } = await seeded(600);
+    for (let r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 })); !r.caughtUp; ) r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    const clean = await t.action(components.auditLog.integrity.verify, {});
+    expect(clean).toMatchObject({ ok: true, checked: 600, modifiedCount: 0, missingCount: 0, expiredCount: 0 });
+    await inComponent(t, async (db) => {
+      await db.patch(ids[5], { summary: "nothing happened" });
+      await db.delete(ids[300]);
+    });
+    const report = await t.action(components.auditLog.integrity.verify, {});
+    expect(report.ok).toBe(false);
+    expect(report.modified.map((m) => m.eventId)).toEqual([ids[5]]);
+    expect(report.missingCount).toBe(1);
+    expect(await codeOf(t.action(components.auditLog.integrity.verify, { toSeq: 601 }))).toBe("INVALID_ARGUMENT");
+  });
+});
