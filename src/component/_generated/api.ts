@@ -28,6 +28,7 @@ import type * as retentionConfig from "../retentionConfig.js";
 import type * as retentionScan from "../retentionScan.js";
 import type * as rollup from "../rollup.js";
 import type * as rollupReads from "../rollupReads.js";
+import type * as sealedPages from "../sealedPages.js";
 import type * as sealing from "../sealing.js";
 import type * as search from "../search.js";
 import type * as stats from "../stats.js";
@@ -62,6 +63,7 @@ const fullApi: ApiFromModules<{
   retentionScan: typeof retentionScan;
   rollup: typeof rollup;
   rollupReads: typeof rollupReads;
+  sealedPages: typeof sealedPages;
   sealing: typeof sealing;
   search: typeof search;
   stats: typeof stats;

@@ -856,7 +856,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             toTimestamp?: number;
           };
           finishedAt?: number;
-          format: "csv" | "jsonl";
+          format: "csv" | "jsonl" | "sealed";
           jobId: string;
           pages: number;
           requestedBy?: string;
