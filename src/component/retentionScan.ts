@@ -18,14 +18,18 @@
  * exact key it reached, so a batch of rows it may not delete still moves on.
  */
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { AuditActions } from "../shared/catalog.js";
 import { intInRange, oneOf } from "../shared/checks.js";
+import { encodeRanges } from "../shared/integrity.js";
 import { RETENTION_LIMITS, type CleanupBatchResult, type CleanupTally } from "../shared/retention.js";
 import { utf8Compare } from "../shared/text.js";
 import { CATEGORIES, LIMITS, SEVERITIES, type Category, type Severity } from "../shared/validators.js";
 import { invalidCursor, openJson, sealJson } from "./cursor.js";
+import { logEvents } from "./log.js";
 import { bytesReadSoFar, eventRange, ReadBudget, type Bounds, type EventDoc } from "./read.js";
 import { loadConfig } from "./retentionConfig.js";
 import { rollupBatch } from "./rollup.js";
+import { sealBatch } from "./sealing.js";
 import { rolledUpThrough } from "./statsRead.js";
 
 const DAY = 86_400_000;
@@ -153,8 +157,12 @@ export const emptyTally = (): Tally => ({ scanned: 0, deleted: 0, skippedHeld: 0
 class Batch {
   readonly tally = emptyTally();
   queries = 0;
+  /** Leaves whose events this batch deleted: its retention record lists them. */
+  readonly deletedSeqs: number[] = [];
   private stopped = false;
   private triedRollup = false;
+  private triedSeal = false;
+  private readonly sealedNow = new Map<string, number>();
 
   constructor(
     private readonly ctx: MutationCtx,
@@ -226,6 +234,8 @@ class Batch {
       this.tally.skippedHeld += 1;
       return false;
     }
+    // Retention's own records of what it deleted are what tells an expired leaf from a deleted one: kept.
+    if (doc.action === AuditActions.AUDIT_RETENTION_DELETED) return false;
     // Statistics count every event exactly from rollups plus the raw tail:
     // deleting an event the rollup has not folded yet would lose it from them.
     if (!this.rolledUp(doc)) await this.rollUp();
@@ -233,9 +243,29 @@ class Batch {
       this.tally.skippedNotRolledUp += 1;
       return false;
     }
+    // The transparency log keeps a leaf for every event: an event is sealed before it may go.
+    let seq = doc.seq ?? this.sealedNow.get(doc._id);
+    if (seq === undefined) {
+      await this.sealUp();
+      seq = this.sealedNow.get(doc._id);
+    }
+    if (seq === undefined) {
+      this.tally.skippedNotRolledUp += 1;
+      return false;
+    }
     await this.ctx.db.delete(doc._id);
+    this.deletedSeqs.push(seq);
     this.tally.deleted += 1;
     return true;
+  }
+
+  /** Seals the next events now, once per batch, as `rollUp` folds them: cleanup never waits for the sealing cron. */
+  private async sealUp(): Promise<void> {
+    if (this.triedSeal) return;
+    this.triedSeal = true;
+    const read = (await bytesReadSoFar(this.ctx)) ?? 0;
+    if (read > INLINE_ROLLUP_BEFORE_BYTES) return;
+    await sealBatch(this.ctx, { onSealed: (id, seq) => this.sealedNow.set(id, seq) });
   }
 
   private rolledUp(doc: EventDoc): boolean {
@@ -472,6 +502,7 @@ export async function runBatch(ctx: MutationCtx, checked: Checked, at: Position,
     st = await batch.step(st);
     if (await batch.exhausted()) break;
   }
+  if (batch.deletedSeqs.length > 0) await logRetentionRecord(ctx, batch.deletedSeqs);
   const b = batch.tally;
   const run: Tally = {
     scanned: at.tally.scanned + b.scanned,
@@ -486,4 +517,27 @@ export async function runBatch(ctx: MutationCtx, checked: Checked, at: Position,
     now: at.now,
     run,
   };
+}
+
+/**
+ * What a batch deleted, in the log itself: one sealed event listing the
+ * leaves whose events are gone, in the same transaction as the deletions. A
+ * verifier reports a leaf it lists as expired, any other missing event as
+ * deleted; retention never deletes these records.
+ */
+async function logRetentionRecord(ctx: MutationCtx, seqs: number[]): Promise<void> {
+  await logEvents(
+    ctx,
+    [
+      {
+        action: AuditActions.AUDIT_RETENTION_DELETED,
+        actor: { type: "system" },
+        summary: `Retention deleted ${seqs.length} expired events`,
+        metadata: { seqs: encodeRanges(seqs), count: seqs.length },
+      },
+    ],
+    // A batch deletes at most 4,000 events: their list fits well within Convex's document limit.
+    { maxEventBytes: LIMITS.maxEventBytes },
+    () => "",
+  );
 }

@@ -78,7 +78,7 @@ export async function configurePersonalFields(ctx: MutationCtx, state: State, fi
   return { ...state, personalFields: fields };
 }
 
-export type SealOptions = { maxEvents?: number; settleMs?: number };
+export type SealOptions = { maxEvents?: number; settleMs?: number; onSealed?: (id: string, seq: number) => void };
 
 /**
  * One step: seals the next unsealed events, oldest first. `loopFields`
@@ -122,6 +122,7 @@ export async function sealBatch(
     if (data === null) throw new Error(`event ${e._id} cannot be sealed`);
     const seq = state.size + leaves.length;
     await ctx.db.patch(e._id, { seq, seal });
+    opts.onSealed?.(e._id, seq);
     documentsWritten++;
     leaves.push(leafHash(data));
     bytes += encodedSize(e);
