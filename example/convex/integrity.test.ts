@@ -5,7 +5,7 @@
  * action, and hostile input (forged notes, sizes beyond the tree, other
  * tenants' events, an edited event).
  */
-import { describe, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { FunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { AuditLog, generateKey, verifyConsistency, verifyReceipt, parseNote, parseCheckpoint } from "convex-audit-log";
@@ -32,6 +32,24 @@ export function inComponent<R>(t: ReturnType<typeof initConvexTest>, fn: (db: Db
 /** The component's cron target (internal, so not in ComponentApi's types; convex-test runs it by path). */
 const tick = (components.auditLog as unknown as { background: { tick: FunctionReference<"mutation", "internal", Record<string, never>> } }).background.tick;
 
+// convex-test gives a bulk insert's documents creation times a little apart, some after
+// "now": the tests run on a clock they move, so "settled" means what it says.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.UTC(2026, 5, 1));
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Seals everything logged so far: the clock moves past every creation time first. */
+async function sealAll(t: ReturnType<typeof initConvexTest>) {
+  vi.setSystemTime(Date.now() + 60_000);
+  let r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+  while (!r.caughtUp) r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+  return r;
+}
+
 async function seeded(n = 20) {
   const t = initConvexTest();
   const ids: string[] = [];
@@ -57,8 +75,8 @@ async function seeded(n = 20) {
 describe("sealing and checkpoints", () => {
   test("every event gets the next seq; a checkpoint signs the head; a receipt checks offline", async () => {
     const { t, ids } = await seeded(20);
-    const r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
-    expect(r).toMatchObject({ sealed: 20, caughtUp: true, size: 20 });
+    const r = await sealAll(t);
+    expect(r).toMatchObject({ caughtUp: true, size: 20 });
     const cp = await t.run((ctx) => log.checkpoint(ctx));
     expect(cp.size).toBe(20);
     const note = parseNote(cp.note)!;
@@ -103,10 +121,10 @@ describe("sealing and checkpoints", () => {
 
   test("consistency proofs between any size and a checkpoint check with RFC 9162's algorithm; sizes beyond the tree are refused", async () => {
     const { t } = await seeded(10);
-    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    await sealAll(t);
     const first = await t.run((ctx) => log.checkpoint(ctx));
     await t.run((ctx) => log.logBulk(ctx, Array.from({ length: 7 }, (_, i) => ({ action: "user.logout", actorId: `x${i}` }))));
-    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    await sealAll(t);
     const second = await t.run((ctx) => log.checkpoint(ctx));
     expect(second.size).toBe(17);
     const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -126,7 +144,7 @@ describe("hostile input", () => {
   test("receipts of other tenants' events, unknown ids and unsealed events are typed errors", async () => {
     const { t, ids } = await seeded(4);
     expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[0])))).toBe("NOT_SEALED");
-    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    await sealAll(t);
     expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[0])))).toBe("NOT_SEALED"); // no checkpoint yet
     await t.run((ctx) => log.checkpoint(ctx));
     expect((await t.run((ctx) => log.proveEvent(ctx, ids[0], { tenantId: "org1" }))).seq).toBeGreaterThanOrEqual(0);
@@ -139,7 +157,7 @@ describe("hostile input", () => {
 
   test("the component refuses notes that are not this tree's head, not signed by the keys given, or forged", async () => {
     const { t } = await seeded(3);
-    await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    await sealAll(t);
     const good = await t.run((ctx) => log.checkpoint(ctx));
     const add = (note: string, keys = [KEY.verifier]) =>
       t.run((ctx) => ctx.runMutation(components.auditLog.integrity.addCheckpoint, { note, verifierKeys: keys }));
@@ -170,7 +188,7 @@ describe("hostile input", () => {
 
   test("verify reports an edited event, a deleted one and a forged seq; an untouched log is ok", async () => {
     const { t, ids } = await seeded(600);
-    for (let r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 })); !r.caughtUp; ) r = await t.run((ctx) => log.seal(ctx, { settleMs: 0 }));
+    await sealAll(t);
     const clean = await t.action(components.auditLog.integrity.verify, {});
     expect(clean).toMatchObject({ ok: true, checked: 600, modifiedCount: 0, missingCount: 0, expiredCount: 0 });
     await inComponent(t, async (db) => {
@@ -182,5 +200,72 @@ describe("hostile input", () => {
     expect(report.modified.map((m) => m.eventId)).toEqual([ids[5]]);
     expect(report.missingCount).toBe(1);
     expect(await codeOf(t.action(components.auditLog.integrity.verify, { toSeq: 601 }))).toBe("INVALID_ARGUMENT");
+  });
+});
+
+describe("retention and erasure keep it verifiable", () => {
+  test("cleanup deletes events and keeps their leaves: verify reports them as expired, the rest still proves", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const t = initConvexTest();
+      const now = Date.now();
+      const ids = await t.run((ctx) =>
+        log.logBulk(ctx, Array.from({ length: 40 }, (_, i) => ({ action: "record.viewed", actorId: `u${i % 3}`, timestamp: now - (i < 25 ? 200 : 1) * 86_400_000 }))),
+      );
+      vi.setSystemTime(now + 10_000);
+      await t.mutation(components.auditLog.stats.rollup, { settleMs: 0 });
+      const deleted = await t.run((ctx) => log.cleanup(ctx, { olderThanDays: 90, batchSize: 1000 }));
+      expect(deleted).toBe(25);
+      vi.setSystemTime(now + 20_000);
+      await t.run((ctx) => log.checkpoint(ctx));
+      const report = await t.action(components.auditLog.integrity.verify, {});
+      // 40 events, the batch's retention record and the run's summary.
+      expect(report).toMatchObject({ ok: true, checked: 42, expiredCount: 25, missingCount: 0, modifiedCount: 0 });
+      for (const id of ids.slice(25)) expect(verifyReceipt(await t.run((ctx) => log.proveEvent(ctx, id)), [KEY.verifier]).ok).toBe(true);
+      // An event deleted by hand now is missing, not expired.
+      await inComponent(t, (db) => db.delete(ids[30]));
+      const after = await t.action(components.auditLog.integrity.verify, {});
+      expect(after).toMatchObject({ ok: false, missingCount: 1, expiredCount: 25 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("eraseSubject removes a person's values and keys; every receipt and the tree stay valid; a held subject is refused", async () => {
+    const { t, ids } = await seeded(24);
+    vi.setSystemTime(Date.now() + 60_000);
+    await t.mutation(components.auditLog.stats.rollup, { settleMs: 0 });
+    await sealAll(t);
+    const before = await t.run((ctx) => log.checkpoint(ctx));
+    // One of user1's events is not sealed yet when the erasure runs.
+    const late = await t.run((ctx) => log.log(ctx, { action: "user.logout", actorId: "user1", actor: { name: "User 1" }, context: { ip: "10.9.9.9" } }));
+    let r = await t.run((ctx) => log.eraseSubject(ctx, { actorId: "user1" }));
+    while (!r.isDone) r = await t.run((ctx) => log.eraseSubject(ctx, { actorId: "user1", cursor: r.continueCursor }));
+    const all = await inComponent(t, async (db) => Promise.all([...ids, late].map((id) => db.get(id))));
+    const text = JSON.stringify(all, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    expect(text).not.toContain("user1");
+    expect(text).not.toContain("u1@example.com");
+    expect(text).not.toContain("User 1");
+    for (const i of [1, 5, 9]) expect(text).not.toContain(`"10.0.0.${i}"`);
+    const erased = all[1] as { seal: { salt?: string; erased?: string[] }; actor: { type: string } };
+    expect(erased.seal.salt).toBeUndefined();
+    expect(erased.seal.erased!.length).toBeGreaterThan(0);
+    expect(erased.actor.type).toBe("user");
+    // The tree did not change, and every receipt, the erased ones included, still checks.
+    await sealAll(t);
+    const after = await t.run((ctx) => log.checkpoint(ctx));
+    const p = await t.run((ctx) => log.proveConsistency(ctx, before.size));
+    expect(p.oldRoot).toBe(before.root);
+    for (const id of [...ids, late]) expect(verifyReceipt(await t.run((ctx) => log.proveEvent(ctx, id)), [KEY.verifier]).ok).toBe(true);
+    expect(after.size).toBe(before.size + 2); // the late event and the erasure's own record
+    expect((await t.action(components.auditLog.integrity.verify, {})).ok).toBe(true);
+    // The statistics keep their counts under one placeholder key.
+    const stats = await t.run((ctx) => log.getStats(ctx, { fromTimestamp: 0, toTimestamp: 1_800_000_000_000 }));
+    expect(stats.topActors.map((a) => a.actorId)).not.toContain("user1");
+    expect(stats.topActors.find((a) => a.actorId === "[erased]")?.count).toBe(6);
+    // A legal hold keeps a subject's events as they are.
+    await t.run((ctx) => log.placeHold(ctx, { actorId: "user2" }));
+    expect(await codeOf(t.run((ctx) => log.eraseSubject(ctx, { actorId: "user2" })))).toBe("HELD");
+    expect(await codeOf(t.run((ctx) => log.eraseSubject(ctx, { actorId: "user3", cursor: "g1.x.y.z" })))).toBe("INVALID_CURSOR");
   });
 });

@@ -14,7 +14,7 @@ import type { Report, ReportExport } from "../shared/report.js";
 import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } from "../shared/retention.js";
 import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
 import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions, type RequestContext } from "../shared/validators.js";
-import type { CheckpointDoc, ConsistencyProof, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
+import type { CheckpointDoc, ConsistencyProof, ErasureResult, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
 import * as integrity from "./integrity.js";
 import * as reports from "./reports.js";
 import type {
@@ -236,6 +236,17 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   /** Checks every leaf in a range against its event (each read once) and reports what does not match. From an action. */
   async verify(ctx: RunActionCtx, args: { fromSeq?: number; toSeq?: number } = {}): Promise<VerifyReport> {
     return await ctx.runAction(this.component.integrity.verify, args);
+  }
+
+  /**
+   * Erases a person (GDPR article 17) from the log, one batch per call: their
+   * events lose the actor's and the request's personal fields and the
+   * configured `integrity.personalFields` (sealed events keep commitments, so
+   * every proof stays valid), and the statistics' keys lose their id. Call
+   * again with `continueCursor` until `isDone` (from an action for many events).
+   */
+  async eraseSubject(ctx: RunMutationCtx, args: { actorId: string; cursor?: string | null }): Promise<ErasureResult> {
+    return await ctx.runMutation(this.component.integrity.eraseSubject, { ...args, personalFields: this.options.integrity?.personalFields });
   }
 
   // ---- Reports -------------------------------------------------------------------

@@ -75,7 +75,7 @@ export {
   vVerifyReport,
   INTEGRITY_LIMITS,
 } from "../shared/integrity.js";
-export type { CheckpointDoc, ConsistencyProof, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
+export type { CheckpointDoc, ConsistencyProof, ErasureResult, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
 export { verifyReceipt } from "../shared/receipt.js";
 export type { ReceiptCheck } from "../shared/receipt.js";
 export { generateKey, parseVerifierKey, parseSignerKey, parseNote, parseCheckpoint, signedBy } from "../shared/note.js";

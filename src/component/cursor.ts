@@ -38,6 +38,8 @@ export const CURSOR_KINDS = {
   checkpoint: { prefix: "k1.", sealed: true },
   /** A sealed export's next sequence number: kept in its job document, never handed out. */
   leaf: { prefix: "s1.", sealed: false },
+  /** Where an erasure stopped: its phase (events, statistics buckets, parts) and position. */
+  erasure: { prefix: "g1.", sealed: true },
 } as const;
 export type CursorKind = keyof typeof CURSOR_KINDS;
 const PREFIXES = Object.values(CURSOR_KINDS).map((k) => k.prefix);

@@ -10,6 +10,7 @@ import { action, internalMutation, internalQuery, mutation, query } from "./_gen
 import { vReadScope } from "../shared/filters.js";
 import {
   vCheckpointDoc,
+  vErasureResult,
   vConsistencyProof,
   vEventProof,
   vLatestCheckpoint,
@@ -31,6 +32,7 @@ import {
   verifyPage as verifyPageHandler,
   verifyRange,
 } from "./proofs.js";
+import { eraseSubject as eraseSubjectHandler } from "./erasure.js";
 import { sealNow, sealStatus, sealStep as sealStepHandler } from "./sealing.js";
 
 /** One sealing step now (tests, imports, an app's own schedule); call again until `caughtUp`. */
@@ -89,4 +91,14 @@ export const verify = action({
   args: { fromSeq: v.optional(v.number()), toSeq: v.optional(v.number()) },
   returns: vVerifyReport,
   handler: verifyRange,
+});
+
+/** One batch of erasing a subject (erasure.ts): call again with `continueCursor` until `isDone`. */
+export const eraseSubject = mutation({
+  args: { actorId: v.string(), cursor: v.optional(v.union(v.string(), v.null())), personalFields: v.optional(v.array(v.string())) },
+  returns: vErasureResult,
+  handler: async (ctx, args) => {
+    await ensureCursorKey(ctx);
+    return await eraseSubjectHandler(ctx, args);
+  },
 });

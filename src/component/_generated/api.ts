@@ -13,6 +13,7 @@ import type * as background from "../background.js";
 import type * as cleanupRuns from "../cleanupRuns.js";
 import type * as crons from "../crons.js";
 import type * as cursor from "../cursor.js";
+import type * as erasure from "../erasure.js";
 import type * as integrity from "../integrity.js";
 import type * as log from "../log.js";
 import type * as loop from "../loop.js";
@@ -48,6 +49,7 @@ const fullApi: ApiFromModules<{
   cleanupRuns: typeof cleanupRuns;
   crons: typeof crons;
   cursor: typeof cursor;
+  erasure: typeof erasure;
   integrity: typeof integrity;
   log: typeof log;
   loop: typeof loop;

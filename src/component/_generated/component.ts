@@ -98,6 +98,23 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      eraseSubject: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actorId: string;
+          cursor?: string | null;
+          personalFields?: Array<string>;
+        },
+        {
+          continueCursor: string | null;
+          events: number;
+          isDone: boolean;
+          sealedEvents: number;
+          statDocuments: number;
+        },
+        Name
+      >;
       latestCheckpoint: FunctionReference<
         "query",
         "internal",
