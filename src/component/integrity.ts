@@ -78,7 +78,8 @@ export const proveConsistency = query({
   handler: proveConsistencyHandler,
 });
 
-export const verifyPage = internalQuery({ args: { fromSeq: v.number(), toSeq: v.number() }, returns: vVerifyPage, handler: verifyPageHandler });
+/** One page of `verify` (public within the component, so the bench can measure a page; apps call `verify`). */
+export const verifyPage = query({ args: { fromSeq: v.number(), toSeq: v.number() }, returns: vVerifyPage, handler: verifyPageHandler });
 
 export const retentionRecords = internalQuery({
   args: { cursor: v.union(v.string(), v.null()) },

@@ -273,7 +273,7 @@ export async function verifyRange(ctx: VerifyCtx, args: { fromSeq?: number; toSe
   const expired: number[] = [];
   let checked = 0;
   for (let seq = fromSeq; seq < toSeq; ) {
-    const page = await ctx.runQuery(internal.integrity.verifyPage, { fromSeq: seq, toSeq });
+    const page = await ctx.runQuery(api.integrity.verifyPage, { fromSeq: seq, toSeq });
     checked += page.checked;
     documentsRead += page.documentsRead;
     modifiedCount += page.modified.length;

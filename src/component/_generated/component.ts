@@ -275,6 +275,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      verifyPage: FunctionReference<
+        "query",
+        "internal",
+        { fromSeq: number; toSeq: number },
+        {
+          absent: Array<number>;
+          checked: number;
+          documentsRead: number;
+          modified: Array<{ eventId: string; seq: number }>;
+          next: number;
+        },
+        Name
+      >;
     };
     log: {
       log: FunctionReference<
