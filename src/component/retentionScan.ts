@@ -18,7 +18,7 @@
  * exact key it reached, so a batch of rows it may not delete still moves on.
  */
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { AuditActions } from "../shared/catalog.js";
+import { AuditActions, BUILTIN_ACTIONS } from "../shared/catalog.js";
 import { intInRange, oneOf } from "../shared/checks.js";
 import { encodeRanges } from "../shared/integrity.js";
 import { RETENTION_LIMITS, type CleanupBatchResult, type CleanupTally } from "../shared/retention.js";
@@ -35,6 +35,8 @@ import { rolledUpThrough } from "./statsRead.js";
 const DAY = 86_400_000;
 // Index order of the category field (ASCII, so JavaScript's order is Convex's).
 const CATS: readonly Category[] = [...CATEGORIES].sort();
+/** Where retention's own records (kept forever) sit: their category's index in CATS. */
+const RECORDS_CATEGORY = CATS.indexOf(BUILTIN_ACTIONS[AuditActions.AUDIT_RETENTION_DELETED].category);
 /** A batch folds the statistics of the events it is about to delete itself, while it has read less than this. */
 const INLINE_ROLLUP_BEFORE_BYTES = 4 * 1024 * 1024;
 
@@ -286,6 +288,20 @@ class Batch {
     this.plan.horizon = (await rollupBatch(this.ctx)).rolledUpThrough;
   }
 
+  /**
+   * The first row of the category after action `after`, stepping over
+   * retention's own records by range (two probes, neither reads a record):
+   * they are kept forever, so reading them would only spend the batch.
+   */
+  private async firstAround(prefix: (b: Bounds) => Bounds, after: string | null): Promise<EventDoc | null> {
+    const R = AuditActions.AUDIT_RETENTION_DELETED;
+    if (after === null || utf8Compare(after, R) < 0) {
+      const below = await this.range((b) => (after === null ? prefix(b) : prefix(b).gt("action", after)).lt("action", R)).first();
+      if (below !== null) return below;
+    }
+    return await this.range((b) => prefix(b).gt("action", after !== null && utf8Compare(after, R) > 0 ? after : R)).first();
+  }
+
   /** A group's oldest row, just found: it is the group's first scanned row. */
   private async enterGroup(w: Where, category: number, doc: EventDoc): Promise<State> {
     const deleted = await this.visitRow(doc, cutoffOf(this.plan, doc.category, doc.action));
@@ -336,7 +352,12 @@ class Batch {
         if (st.after >= CATS.length - 1) return nextTenant;
         const prefix = this.groupPrefix(where);
         const after = st.after;
-        const doc = await this.range((b) => (after < 0 ? prefix(b) : prefix(b).gt("category", CATS[after]))).first();
+        // The categories before the one retention records sit in, then that one around them.
+        let doc: EventDoc | null = null;
+        if (after < RECORDS_CATEGORY) {
+          doc = await this.range((b) => (after < 0 ? prefix(b) : prefix(b).gt("category", CATS[after])).lt("category", CATS[RECORDS_CATEGORY])).first();
+        }
+        doc ??= await this.firstAround(this.groupPrefix(where, CATS[RECORDS_CATEGORY]), null);
         return doc === null ? nextTenant : await this.enterCategory(where, doc);
       }
       case "actions": {
@@ -347,11 +368,14 @@ class Batch {
         const after = st.after;
         if (mode === "all") {
           const prefix = this.groupPrefix(where, c);
-          const doc = await this.range((b) => (after === null ? prefix(b) : prefix(b).gt("action", after))).first();
+          const doc =
+            st.category === RECORDS_CATEGORY
+              ? await this.firstAround(prefix, after)
+              : await this.range((b) => (after === null ? prefix(b) : prefix(b).gt("action", after))).first();
           return doc === null ? nextCategory : await this.enterGroup(where, st.category, doc);
         }
         // Only actions with their own policy expire here: probe each, reading nothing else.
-        const action = p.listed.find((x) => after === null || utf8Compare(x, after) > 0);
+        const action = p.listed.find((x) => (after === null || utf8Compare(x, after) > 0) && x !== AuditActions.AUDIT_RETENTION_DELETED);
         if (action === undefined) return nextCategory;
         const doc = await this.range(this.groupPrefix(where, c, action)).first();
         return doc === null ? { ...st, after: action } : await this.enterGroup(where, st.category, doc);
