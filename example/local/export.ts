@@ -68,10 +68,14 @@ async function main() {
   console.log(`logged ${cli.events} events, sealed ${sealed}, checkpoint size ${cp.size}`);
 
   const jobId = await t.run((ctx) => log.exportReport(ctx, { format: "sealed", startDate: 0, endDate: Date.now() }));
-  let job = await t.run((ctx) => log.getReportExport(ctx, { jobId }));
-  while (job !== null && job.status === "running") {
-    await new Promise((r) => setTimeout(r, 50));
+  // The export's steps are scheduled functions: let each one finish before looking (a look
+  // that overlapped a step's file write would be a transaction around it).
+  let job = null;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20));
+    await t.finishInProgressScheduledFunctions();
     job = await t.run((ctx) => log.getReportExport(ctx, { jobId }));
+    if (job === null || job.status !== "running") break;
   }
   if (job === null || job.status !== "done") throw new Error(`the export ended ${job?.status}: ${job?.error?.message ?? ""}`);
   const parts: string[] = [];
