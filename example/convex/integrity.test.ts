@@ -119,6 +119,34 @@ describe("sealing and checkpoints", () => {
     }
   });
 
+  test("the delay between log and seal: at most one cron interval plus the settle time (measured over 10 simulated minutes)", async () => {
+    vi.useFakeTimers();
+    try {
+      const t = initConvexTest();
+      let logged = 0;
+      // An event every 7 s for 10 minutes, the cron's tick every 60 s, as a deployment runs them.
+      for (let second = 1; second <= 600; second++) {
+        vi.advanceTimersByTime(1000);
+        if (second % 7 === 0) {
+          await t.run((ctx) => log.log(ctx, { action: "user.login", actorId: `u${second}` }));
+          logged++;
+        }
+        if (second % 60 === 0) {
+          await t.mutation(tick, {});
+          await t.finishAllScheduledFunctions(vi.runAllTimers);
+        }
+      }
+      const status = await t.run((ctx) => log.sealStatus(ctx));
+      expect(status.size).toBeGreaterThanOrEqual(logged - 9); // the last minute's are still waiting for the next tick
+      // The longest wait: an event logged just inside the settle window of a tick waits for the next one.
+      expect(status.maxWaitMs).toBeGreaterThan(55_000);
+      expect(status.maxWaitMs).toBeLessThanOrEqual(60_000 + 5_000 + 1_000);
+      console.log(`sealing delay over 10 simulated minutes: ${logged} events, longest wait ${status.maxWaitMs} ms`);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test("consistency proofs between any size and a checkpoint check with RFC 9162's algorithm; sizes beyond the tree are refused", async () => {
     const { t } = await seeded(10);
     await sealAll(t);
