@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { FunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { AuditLog, generateKey, verifyConsistency, verifyReceipt, parseNote, parseCheckpoint } from "convex-audit-log";
-import { components } from "./_generated/api";
+import { api, components } from "./_generated/api";
 import { initConvexTest } from "./setup.test-helper";
 
 const keyPair = (name = "example.test/audit") => generateKey(name, crypto.getRandomValues(new Uint8Array(32)));
@@ -169,6 +169,23 @@ describe("sealing and checkpoints", () => {
 });
 
 describe("hostile input", () => {
+  test("the exposed proveEvent gives receipts within the caller's scope only; checkpoints and consistency to anyone signed in", async () => {
+    const { t, ids } = await seeded(8);
+    await sealAll(t);
+    await t.run((ctx) => log.checkpoint(ctx));
+    const olga = t.withIdentity({ subject: "olga", role: "org-admin", orgId: "org1" } as never);
+    const user0 = t.withIdentity({ subject: "user0" });
+    // seeded: tenant org1 for even i, actor user(i % 4).
+    expect((await olga.query(api.auditLog.proveEvent, { eventId: ids[2] })).event.tenantId).toBe("org1");
+    expect(await codeOf(olga.query(api.auditLog.proveEvent, { eventId: ids[1] }))).toBe("NOT_FOUND");
+    expect((await user0.query(api.auditLog.proveEvent, { eventId: ids[4] })).event.actorId).toBe("user0");
+    expect(await codeOf(user0.query(api.auditLog.proveEvent, { eventId: ids[5] }))).toBe("NOT_FOUND");
+    expect(await codeOf(t.query(api.auditLog.proveEvent, { eventId: ids[0] }))).toBe("UNAUTHORIZED");
+    expect((await user0.query(api.auditLog.latestCheckpoint, {}))!.size).toBe(8);
+    expect((await olga.query(api.auditLog.proveConsistency, { oldSize: 3 })).newSize).toBe(8);
+    expect(await codeOf(olga.query(api.auditLog.proveConsistency, { oldSize: 9 }))).toBe("INVALID_ARGUMENT");
+  });
+
   test("receipts of other tenants' events, unknown ids and unsealed events are typed errors", async () => {
     const { t, ids } = await seeded(4);
     expect(await codeOf(t.run((ctx) => log.proveEvent(ctx, ids[0])))).toBe("NOT_SEALED");

@@ -48,10 +48,8 @@ export async function sealedPage(
   const out: string[] = [];
   let bytes = 0;
   let seq = from;
-  const events = ctx.db
-    .query("events")
-    .withIndex("by_seq", (q) => q.gte("seq", from).lt("seq", end))
-    [Symbol.asyncIterator]();
+  const range = ctx.db.query("events").withIndex("by_seq", (q) => q.gte("seq", from).lt("seq", end));
+  const events = range[Symbol.asyncIterator]();
   let next = await events.next();
   while (seq < end && bytes < maxOutputBytes) {
     const [leaf] = await reader.leaves(seq, 1);
