@@ -129,6 +129,8 @@ export function eventJson(doc: Record<string, unknown>): JsonObject {
 export function leafData(event: JsonObject, seal: SealInfo): Uint8Array | null {
   const copy = JSON.parse(JSON.stringify(event)) as JsonObject;
   if (copy["$format"] !== undefined) return null;
+  // A seal is exactly these fields: anything else in one was not written by sealing.
+  if (typeof seal !== "object" || seal === null || Object.keys(seal).some((k) => k !== "salt" && k !== "paths" && k !== "erased")) return null;
   const salt = seal.salt === undefined ? null : fromB64(seal.salt);
   if (seal.salt !== undefined && (salt === null || salt.length !== 16)) return null;
   if (seal.erased !== undefined && seal.erased.length !== seal.paths.length) return null;
