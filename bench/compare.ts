@@ -37,14 +37,21 @@ const sb = counted(b);
 const diffs: string[] = [];
 if (a.events !== b.events) diffs.push(`events: ${a.events} vs ${b.events}`);
 if (JSON.stringify(a.targets) !== JSON.stringify(b.targets)) diffs.push("query targets differ");
-if (sa.length !== sb.length) diffs.push(`scenario count: ${sa.length} vs ${sb.length}`);
-for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+// Scenarios are matched by name: a scenario added (or removed) between A and B is listed, not a difference.
+const byName = (list: Array<Record<string, unknown>>) => new Map(list.map((s) => [String(s.name), s]));
+const ma = byName(sa);
+const mb = byName(sb);
+const onlyA = [...ma.keys()].filter((n) => !mb.has(n));
+const onlyB = [...mb.keys()].filter((n) => !ma.has(n));
+const both = [...ma.keys()].filter((n) => mb.has(n));
+for (const name of both) {
+  const [x, y] = [ma.get(name)!, mb.get(name)!];
   for (const f of FIELDS) {
-    if (JSON.stringify(sa[i][f]) !== JSON.stringify(sb[i][f])) {
-      diffs.push(`${String(sa[i].name)}.${f}: ${JSON.stringify(sa[i][f])} vs ${JSON.stringify(sb[i][f])}`);
-    }
+    if (JSON.stringify(x[f]) !== JSON.stringify(y[f])) diffs.push(`${name}.${f}: ${JSON.stringify(x[f])} vs ${JSON.stringify(y[f])}`);
   }
 }
-console.log(`${sa.length} scenarios, ${FIELDS.length} fields each: ${diffs.length === 0 ? "identical" : `${diffs.length} difference(s)`}`);
+if (onlyA.length > 0) console.log(`only in ${fileA}: ${onlyA.join(", ")}`);
+if (onlyB.length > 0) console.log(`only in ${fileB}: ${onlyB.join(", ")}`);
+console.log(`${both.length} scenarios in both, ${FIELDS.length} fields each: ${diffs.length === 0 ? "identical" : `${diffs.length} difference(s)`}`);
 for (const d of diffs) console.log(`  ${d}`);
 process.exitCode = diffs.length === 0 ? 0 : 1;

@@ -40,6 +40,7 @@ import { searchScenarios } from "./search.js";
 import { reportScenarios } from "./reports.js";
 import { statsScenarios } from "./stats.js";
 import { retentionScenarios } from "./retention.js";
+import { integrityScenarios } from "./integrity.js";
 
 /**
  * The reads run while the table holds exactly the model's rows. Retention
@@ -52,6 +53,8 @@ export const SCENARIO_GROUPS: ScenarioGroup[] = [
   searchScenarios,
   reportScenarios,
   statsScenarios,
+  // Seals every event (its own cost), so retention, which deletes only sealed events, finds them sealed.
+  integrityScenarios,
   retentionScenarios,
   writeScenarios,
 ];

@@ -13,6 +13,8 @@
 #   7. typechecks the app with tsc against the installed package's types
 #   8. runs a vitest test that uses `convex-audit-log/test` (src/test.ts, with
 #      import.meta.glob, resolved inside node_modules) and asserts the redacted event
+#   9. runs the CLI as installed (`npx convex-audit-log keygen`, `verify` on a demo:export
+#      export, an edited one and with the wrong key): exit codes 0, 1, 2
 #
 # Exits non-zero on any failure. Env: PACK_CHECK_KEEP=1 keeps the scratch dir;
 # CONVEX_CODEGEN=path overrides the codegen tool; PACK_CHECK_SKIP_BUILD=1 reuses dist/.
@@ -243,5 +245,24 @@ say "typecheck the app against the installed package (tsc -p convex)"
 
 say "run the app's test with vitest (uses convex-audit-log/test from node_modules)"
 ./node_modules/.bin/vitest run --root "$app"
+
+say "the CLI from the tarball: npx convex-audit-log keygen, and verify on an export (exit 0, 1, 2)"
+# The export contract's three files, made by the repo's demo:export (its dist/ is built above).
+(cd "$repo" && npx --no-install tsx example/local/export.ts --events 300 --out "$work/export" >/dev/null)
+npx --no-install convex-audit-log keygen --name pack-check.example/log --out "$app/keys"
+[[ -s "$app/keys/signing.key" && -s "$app/keys/verifier.key" ]] || fail "keygen wrote no key files"
+expect_exit() {
+  local want=$1; shift
+  set +e; "$@" >"$work/cli.out" 2>&1; local got=$?; set -e
+  cat "$work/cli.out" | sed 's/^/    /' | head -n 6
+  [[ $got -eq $want ]] || fail "$* exited $got, expected $want"
+}
+ex="$work/export"
+expect_exit 0 npx --no-install convex-audit-log verify --events "$ex/events.jsonl" --checkpoints "$ex/checkpoints.jsonl" --key "$ex/verifier.key"
+node -e 'const fs=require("fs");const f=process.argv[1];const l=fs.readFileSync(f,"utf8").split("\n");const r=JSON.parse(l[7]);r.action="nothing.happened";l[7]=JSON.stringify(r);fs.writeFileSync(process.argv[2],l.join("\n"))' "$ex/events.jsonl" "$ex/edited.jsonl"
+expect_exit 1 npx --no-install convex-audit-log verify --events "$ex/edited.jsonl" --checkpoints "$ex/checkpoints.jsonl" --key "$ex/verifier.key"
+expect_exit 2 npx --no-install convex-audit-log verify --events "$ex/events.jsonl" --checkpoints "$ex/checkpoints.jsonl" --key "$app/keys/verifier.key"
+head -c 1000 "$ex/events.jsonl" >"$ex/truncated.jsonl"
+expect_exit 2 npx --no-install convex-audit-log verify --events "$ex/truncated.jsonl" --checkpoints "$ex/checkpoints.jsonl" --key "$ex/verifier.key"
 
 printf '\npack-check passed: convex-audit-log@%s installs, typechecks and runs from its tarball\n' "$installed"

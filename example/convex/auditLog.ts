@@ -1,6 +1,9 @@
 import { AuditLog, defineAuditActions, exposeAuditLogApi } from "convex-audit-log";
 import { components } from "./_generated/api";
 
+// Convex functions see the deployment's environment variables as process.env (this folder has no Node types).
+declare const process: { env: Record<string, string | undefined> };
+
 /** This app's own actions: with the catalog, a misspelt action is a type error. */
 export const appActions = defineAuditActions({
   "user.profile.updated": { category: "data", severity: "info" },
@@ -14,6 +17,15 @@ export const appActions = defineAuditActions({
 export const auditLog = new AuditLog(components.auditLog, {
   // Optional: Configure PII fields to automatically redact
   piiFields: ["email", "phone", "ssn", "password"],
+  // The transparency log: checkpoints signed with the app's key (`npx convex-audit-log keygen`),
+  // and what eraseSubject removes besides the actor's and the request's fields.
+  integrity: {
+    // Read when a checkpoint is signed (the local runtime sets a demo key after this module loads).
+    get signingKey() {
+      return process.env.AUDIT_LOG_SIGNING_KEY;
+    },
+    personalFields: ["metadata.email"],
+  },
 });
 
 /** The same log with the typed catalog, for the functions below. */
@@ -42,6 +54,9 @@ export const {
   exportReport,
   getReportExport,
   cancelReportExport,
+  proveEvent,
+  proveConsistency,
+  latestCheckpoint,
 } = exposeAuditLogApi(components.auditLog, {
   // The report runs' own events get this log's redaction settings.
   auditLog,

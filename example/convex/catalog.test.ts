@@ -17,6 +17,8 @@ describe("action catalog", () => {
     const packageNames = [
       "AUDIT_REPORT_GENERATED", "AUDIT_EXPORT_STARTED", "AUDIT_EXPORT_FAILED", "AUDIT_EXPORT_CANCELED",
       "AUDIT_RETENTION_RUN", "AUDIT_RETENTION_POLICY_SET", "AUDIT_HOLD_PLACED", "AUDIT_HOLD_RELEASED",
+      // The transparency log: what retention deleted (listed leaves), and a subject erased.
+      "AUDIT_RETENTION_DELETED", "AUDIT_SUBJECT_ERASED",
     ];
     expect(Object.keys(AuditActions).sort()).toEqual([...seedNames, ...packageNames].sort());
     for (const name of [...seedNames, ...packageNames]) {

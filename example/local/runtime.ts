@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import componentSchema from "../../src/component/schema.js";
 import schema from "../convex/schema.js";
 import { accelerate } from "../../dev/fastIndex.js";
-import { components } from "../convex/_generated/api.js";
+import { components, internal } from "../convex/_generated/api.js";
 import { LOCAL_ISSUER, type DemoIdentity } from "./token.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -198,7 +198,15 @@ export function createLocalConvex(options: LocalConvexOptions = {}) {
     return await t.run((ctx) => ctx.runMutation(components.auditLog.stats.rollup, { settleMs: 0 }));
   }
 
-  return { t, publicFunction, snapshotTs, query, mutation, action, rollupBatch };
+  /**
+   * One sealing step and a signed checkpoint, what the component's cron and
+   * the app's checkpoint cron do in a deployment (example/convex/crons.ts).
+   */
+  async function checkpoint(): Promise<void> {
+    await t.mutation(internal.integrity.checkpoint, {});
+  }
+
+  return { t, publicFunction, snapshotTs, query, mutation, action, rollupBatch, checkpoint };
 }
 
 export type LocalConvex = ReturnType<typeof createLocalConvex>;

@@ -10,6 +10,8 @@
  * (scheduled functions), and the component's stats rollup, which in a
  * deployment is its cron.
  */
+import { webcrypto } from "node:crypto";
+import { generateKey } from "../../src/shared/note.js";
 import { convexToJson } from "convex/values";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -35,6 +37,8 @@ export type LocalRuntimeOptions = {
   seedEvents?: number;
   /** Fold seeded events into the stats before listening, as a deployment's cron would have. Default true. */
   catchUpStats?: boolean;
+  /** How often the log is sealed and a checkpoint signed. Default 5000 ms. */
+  checkpointEveryMs?: number;
   /** How often the stats rollup looks for new events. Default 2000 ms. */
   rollupEveryMs?: number;
   /** How often commits made outside a request (scheduled functions) are looked for. Default 250 ms. */
@@ -134,6 +138,12 @@ const DEFAULT_MISSING_APP = `<!doctype html><meta charset="utf-8"><title>convex-
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = options.quiet ? () => undefined : (line: string) => console.log(`[local] ${line}`);
   const progress = options.onProgress ?? (() => undefined);
+  // The app's checkpoint signing key, as a deployment keeps it in its environment: a fresh demo key unless one is set.
+  if (!process.env.AUDIT_LOG_SIGNING_KEY) {
+    const key = generateKey("demo.convex-audit-log.local", webcrypto.getRandomValues(new Uint8Array(32)));
+    process.env.AUDIT_LOG_SIGNING_KEY = key.signer;
+    log(`checkpoints are signed with a demo key; its verifier key: ${key.verifier}`);
+  }
   const convex = createLocalConvex({ fastIndex: options.exactRuntime !== true });
   const serial = new Serial();
   const hub = new SyncHub(convex, serial, log);
@@ -204,6 +214,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     rolling = true;
     rollupChain();
   }, options.rollupEveryMs ?? 2_000);
+
+  // Sealing and a signed checkpoint every few seconds (a deployment's crons: the component's
+  // every minute, the app's checkpoint every minute); the dashboard shows the newest one's age.
+  let sealError: string | null = null;
+  const sealer = setInterval(() => {
+    if (closing) return;
+    serial
+      .run(async () => {
+        try {
+          await convex.checkpoint();
+          sealError = null;
+        } catch (e) {
+          const message = failureOf(e).message;
+          if (message !== sealError) log(`checkpoint failed: ${message}`);
+          sealError = message;
+        }
+        await hub.broadcast();
+      })
+      .catch(() => undefined);
+  }, options.checkpointEveryMs ?? 5_000);
 
   /** Runs `job` in the queue, then brings every client up to date with whatever it wrote. */
   const runThenBroadcast = <T>(job: () => Promise<T>): Promise<T> =>
@@ -339,6 +369,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       closing = true;
       clearInterval(poller);
       clearInterval(roller);
+      clearInterval(sealer);
       hub.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

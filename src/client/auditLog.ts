@@ -14,6 +14,8 @@ import type { Report, ReportExport } from "../shared/report.js";
 import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } from "../shared/retention.js";
 import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
 import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions, type RequestContext } from "../shared/validators.js";
+import type { CheckpointDoc, ConsistencyProof, ErasureResult, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
+import * as integrity from "./integrity.js";
 import * as reports from "./reports.js";
 import type {
   ActionOf,
@@ -180,6 +182,72 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   /** How far the rollup has got: `rolledUpThrough` is the `_creationTime` it has folded up to. */
   async statsStatus(ctx: RunQueryCtx): Promise<StatsStatus> {
     return await ctx.runQuery(this.component.stats.status, {});
+  }
+
+  // ---- Integrity (the transparency log) -------------------------------------------
+
+  /**
+   * One sealing step now (the component's cron already seals every minute):
+   * for tests, imports, and anything that needs the newest events sealed.
+   * `settleMs: 0` seals events the moment they exist. Call until `caughtUp`.
+   */
+  async seal(ctx: RunMutationCtx, options: { maxEvents?: number; settleMs?: number } = {}): Promise<SealResult> {
+    return await ctx.runMutation(this.component.integrity.seal, { ...options, personalFields: this.options.integrity?.personalFields });
+  }
+
+  /**
+   * Signs the tree's head with `integrity.signingKey` and keeps the checkpoint
+   * (after one more sealing step). Call it from a cron in your app, every
+   * minute: a checkpoint is written even when nothing arrived, so a verifier
+   * can tell the newest events were not cut off.
+   */
+  async checkpoint(ctx: RunMutationCtx): Promise<CheckpointDoc> {
+    return await integrity.checkpoint(this.component, ctx, this.options.integrity);
+  }
+
+  /** The sealing loop's state: tree size and root, last step, the longest wait between log and seal. */
+  async sealStatus(ctx: RunQueryCtx): Promise<SealStatus> {
+    return await ctx.runQuery(this.component.integrity.status, {});
+  }
+
+  /** The newest signed checkpoint, with the verifier keys that signed checkpoints; null before the first. */
+  async latestCheckpoint(ctx: RunQueryCtx): Promise<LatestCheckpoint | null> {
+    return await ctx.runQuery(this.component.integrity.latestCheckpoint, {});
+  }
+
+  /** Checkpoints, smallest size first: an export's `checkpoints.jsonl` is these, one per line. */
+  async checkpoints(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions }): Promise<Page<CheckpointDoc>> {
+    return await ctx.runQuery(this.component.integrity.checkpoints, { paginationOpts: { numItems: args.paginationOpts.numItems, cursor: args.paginationOpts.cursor } });
+  }
+
+  /**
+   * A receipt for one event: its inclusion proof against the latest checkpoint,
+   * checkable offline (`verifyReceipt`). With `tenantId`, NOT_FOUND unless the
+   * event is that tenant's; NOT_SEALED until it is sealed and a checkpoint covers it.
+   */
+  async proveEvent(ctx: RunQueryCtx, eventId: string, scope: { tenantId?: string; actorId?: string } = {}): Promise<EventProof> {
+    return await ctx.runQuery(this.component.integrity.proveEvent, { eventId, scope });
+  }
+
+  /** That the tree of `oldSize` leaves is a prefix of the one at `newSize` (a checkpoint's size; default the latest). */
+  async proveConsistency(ctx: RunQueryCtx, oldSize: number, newSize?: number): Promise<ConsistencyProof> {
+    return await ctx.runQuery(this.component.integrity.proveConsistency, newSize === undefined ? { oldSize } : { oldSize, newSize });
+  }
+
+  /** Checks every leaf in a range against its event (each read once) and reports what does not match. From an action. */
+  async verify(ctx: RunActionCtx, args: { fromSeq?: number; toSeq?: number } = {}): Promise<VerifyReport> {
+    return await ctx.runAction(this.component.integrity.verify, args);
+  }
+
+  /**
+   * Erases a person (GDPR article 17) from the log, one batch per call: their
+   * events lose the actor's and the request's personal fields and the
+   * configured `integrity.personalFields` (sealed events keep commitments, so
+   * every proof stays valid), and the statistics' keys lose their id. Call
+   * again with `continueCursor` until `isDone` (from an action for many events).
+   */
+  async eraseSubject(ctx: RunMutationCtx, args: { actorId: string; cursor?: string | null }): Promise<ErasureResult> {
+    return await ctx.runMutation(this.component.integrity.eraseSubject, { ...args, personalFields: this.options.integrity?.personalFields });
   }
 
   // ---- Reports -------------------------------------------------------------------

@@ -49,6 +49,14 @@ import {
   type ReportExport,
   type ReportField,
 } from "../shared/report.js";
+import {
+  vConsistencyProof,
+  vEventProof,
+  vLatestCheckpoint,
+  type ConsistencyProof,
+  type EventProof,
+  type LatestCheckpoint,
+} from "../shared/integrity.js";
 import { AuditLog } from "./auditLog.js";
 import type { ReportFilters } from "./types.js";
 
@@ -68,6 +76,11 @@ export type AuditOperation =
   | { type: "read"; query: "getStats"; tenantId?: string }
   | { type: "read"; query: "detectAnomalies"; tenantIds: Array<string | undefined> }
   | { type: "read"; query: "getReportExport"; jobId: string }
+  // The transparency log: a receipt is of one event in the caller's scope; checkpoints and
+  // consistency proofs say only the log's size and roots, which every receipt carries anyway.
+  | { type: "read"; query: "proveEvent"; eventId: string }
+  | { type: "read"; query: "proveConsistency"; oldSize: number; newSize?: number }
+  | { type: "read"; query: "latestCheckpoint" }
   // Report calls write (their own audit event; an export job and its files), so
   // they are not "read": a callback that refuses anything but reads to anonymous
   // callers refuses these too. `filters` are the caller's, before scoping.
@@ -371,6 +384,33 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       handler: async (ctx, { jobId }): Promise<ReportExport | null> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "getReportExport", jobId });
         return await visibleJob(ctx as GenericQueryCtx<DataModel>, scope, jobId);
+      },
+    }),
+    /** A receipt for one event in the caller's scope (NOT_FOUND for any other), checkable offline with `verifyReceipt`. */
+    proveEvent: queryGeneric({
+      args: { eventId: v.string() },
+      returns: vEventProof,
+      handler: async (ctx, { eventId }): Promise<EventProof> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "proveEvent", eventId });
+        return await ctx.runQuery(component.integrity.proveEvent, { eventId, scope: readScope(scope) });
+      },
+    }),
+    /** That an older tree (a checkpoint the caller kept) is a prefix of a newer one. */
+    proveConsistency: queryGeneric({
+      args: { oldSize: v.number(), newSize: v.optional(v.number()) },
+      returns: vConsistencyProof,
+      handler: async (ctx, args): Promise<ConsistencyProof> => {
+        await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "proveConsistency", ...args });
+        return await ctx.runQuery(component.integrity.proveConsistency, args);
+      },
+    }),
+    /** The newest signed checkpoint (for the viewer's seal and a dashboard's age of the log's last seal). */
+    latestCheckpoint: queryGeneric({
+      args: {},
+      returns: v.union(vLatestCheckpoint, v.null()),
+      handler: async (ctx): Promise<LatestCheckpoint | null> => {
+        await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "latestCheckpoint" });
+        return await ctx.runQuery(component.integrity.latestCheckpoint, {});
       },
     }),
     /** Stops a running export the caller may see. False when it was not running, or is not theirs. */

@@ -65,3 +65,19 @@ export type { CleanupBatchResult, CleanupRun, CleanupTally, LegalHold, Retention
 
 export { vStats, vAnomaly, vAnomalyRule, vRollupResult, vStatsStatus, ANOMALY_LIMITS, MAX_TOP_K } from "../shared/stats.js";
 export type { AuditStats, Anomaly, AnomalyRule, RollupResult, StatsStatus } from "../shared/stats.js";
+
+export {
+  vCheckpointDoc,
+  vConsistencyProof,
+  vEventProof,
+  vLatestCheckpoint,
+  vSealStatus,
+  vVerifyReport,
+  INTEGRITY_LIMITS,
+} from "../shared/integrity.js";
+export type { CheckpointDoc, ConsistencyProof, ErasureResult, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
+export { verifyReceipt } from "../shared/receipt.js";
+export type { ReceiptCheck } from "../shared/receipt.js";
+export { generateKey, parseVerifierKey, parseSignerKey, parseNote, parseCheckpoint, signedBy } from "../shared/note.js";
+export { verifyInclusion, verifyConsistency, leafHash } from "../shared/merkle.js";
+export { canonicalJson, eventLeafHash, eventJson } from "../shared/leaf.js";

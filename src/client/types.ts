@@ -45,6 +45,25 @@ export type AuditLogOptions<C extends ActionCatalog | undefined = undefined> = {
   actorFromAuth?: boolean;
   /** Fill ip, userAgent, requestId and source from the request. Default true. */
   captureRequestContext?: boolean;
+  /** The transparency log's signing and erasure settings (README, "Integrity"). */
+  integrity?: IntegrityOptions;
+};
+
+export type IntegrityOptions = {
+  /**
+   * The note signer key (`npx convex-audit-log keygen`), from an environment variable:
+   * `process.env.AUDIT_LOG_SIGNING_KEY`. Several (an array, or separated by spaces or commas)
+   * during a rotation: each signs every checkpoint, the first is the current one.
+   */
+  signingKey?: string | string[];
+  /** The checkpoints' origin line; default the key's name. Fixed by the first checkpoint. */
+  origin?: string;
+  /**
+   * Personal fields besides the actor's and the request's (dotted paths from the event's
+   * root, e.g. "metadata.email", "after.phone"): committed with salts in every leaf sealed
+   * from then on, and removed by `eraseSubject`.
+   */
+  personalFields?: string[];
 };
 
 /** With a catalog, `action` must be one of its actions or a built-in one. */

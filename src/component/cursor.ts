@@ -34,6 +34,12 @@ export const CURSOR_KINDS = {
   cleanup: { prefix: "c1.", sealed: true },
   /** An export's position: kept in its job document, never handed out, so not sealed. */
   export: { prefix: "e1.", sealed: false },
+  /** The last checkpoint size of a page of checkpoints. */
+  checkpoint: { prefix: "k1.", sealed: true },
+  /** A sealed export's next sequence number: kept in its job document, never handed out. */
+  leaf: { prefix: "s1.", sealed: false },
+  /** Where an erasure stopped: its phase (events, statistics buckets, parts) and position. */
+  erasure: { prefix: "g1.", sealed: true },
 } as const;
 export type CursorKind = keyof typeof CURSOR_KINDS;
 const PREFIXES = Object.values(CURSOR_KINDS).map((k) => k.prefix);

@@ -27,6 +27,7 @@ import { logEvents } from "./log.js";
 import { isCurrentStep, nextStep, recovery, shrunk } from "./loop.js";
 import type { EventDoc } from "./read.js";
 import { reportFilters, scanEvents, type ScanResult } from "./reportBuild.js";
+import { sealedExportSize, sealedPage } from "./sealedPages.js";
 
 type Job = Doc<"reports">;
 
@@ -103,6 +104,7 @@ const span = (job: Pick<Job, "startDate" | "endDate">) => `${new Date(job.startD
  */
 export async function startExport(ctx: MutationCtx, args: StartExportArgs): Promise<Id<"reports">> {
   const format = checkFormat(args.format, "export");
+  const treeSize = format === "sealed" ? await sealedExportSize(ctx, args) : undefined;
   const columns = checkColumns(args.includeFields);
   const f = reportFilters(args.startDate, args.endDate, args.filters, args.scope, "export");
   const partBytes = intInRange(args.partBytes ?? REPORT_LIMITS.defaultPartBytes, REPORT_LIMITS.minPartBytes, REPORT_LIMITS.maxPartBytes, "partBytes");
@@ -126,6 +128,7 @@ export async function startExport(ctx: MutationCtx, args: StartExportArgs): Prom
     ...(isOneOf(requester.actor?.type, ACTOR_TYPES) ? { requesterType: requester.actor.type } : {}),
     seq: 0,
     cursor: null,
+    ...(treeSize === undefined ? {} : { treeSize }),
     rowsWritten: 0,
     bytes: 0,
     scanned: 0,
@@ -164,6 +167,11 @@ export async function exportPage(
   const job = await ctx.db.get(jobId);
   // Canceled, failed, or a duplicate of a step that already ran: write nothing.
   if (!isCurrentStep(job, seq)) return { stale: true };
+  if (job!.format === "sealed") {
+    const page = await sealedPage(ctx, job!, cursor, maxOutputBytes);
+    const m = await ctx.meta.getTransactionMetrics();
+    return { stale: false, ...page, documentsRead: m.documentsRead.used, bytesRead: m.bytesRead.used };
+  }
   const f = job!.filters;
   const shape = JSON.stringify(["report", f]);
   const start = cursor === null ? undefined : await decodePosition(ctx, shape, cursor, "cursor", "export");

@@ -18,19 +18,25 @@
  * exact key it reached, so a batch of rows it may not delete still moves on.
  */
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { AuditActions, BUILTIN_ACTIONS } from "../shared/catalog.js";
 import { intInRange, oneOf } from "../shared/checks.js";
+import { encodeRanges } from "../shared/integrity.js";
 import { RETENTION_LIMITS, type CleanupBatchResult, type CleanupTally } from "../shared/retention.js";
 import { utf8Compare } from "../shared/text.js";
 import { CATEGORIES, LIMITS, SEVERITIES, type Category, type Severity } from "../shared/validators.js";
 import { invalidCursor, openJson, sealJson } from "./cursor.js";
+import { logEvents } from "./log.js";
 import { bytesReadSoFar, eventRange, ReadBudget, type Bounds, type EventDoc } from "./read.js";
 import { loadConfig } from "./retentionConfig.js";
 import { rollupBatch } from "./rollup.js";
+import { sealBatch } from "./sealing.js";
 import { rolledUpThrough } from "./statsRead.js";
 
 const DAY = 86_400_000;
 // Index order of the category field (ASCII, so JavaScript's order is Convex's).
 const CATS: readonly Category[] = [...CATEGORIES].sort();
+/** Where retention's own records (kept forever) sit: their category's index in CATS. */
+const RECORDS_CATEGORY = CATS.indexOf(BUILTIN_ACTIONS[AuditActions.AUDIT_RETENTION_DELETED].category);
 /** A batch folds the statistics of the events it is about to delete itself, while it has read less than this. */
 const INLINE_ROLLUP_BEFORE_BYTES = 4 * 1024 * 1024;
 
@@ -153,8 +159,12 @@ export const emptyTally = (): Tally => ({ scanned: 0, deleted: 0, skippedHeld: 0
 class Batch {
   readonly tally = emptyTally();
   queries = 0;
+  /** Leaves whose events this batch deleted: its retention record lists them. */
+  readonly deletedSeqs: number[] = [];
   private stopped = false;
   private triedRollup = false;
+  private triedSeal = false;
+  private readonly sealedNow = new Map<string, number>();
 
   constructor(
     private readonly ctx: MutationCtx,
@@ -226,6 +236,8 @@ class Batch {
       this.tally.skippedHeld += 1;
       return false;
     }
+    // Retention's own records of what it deleted are what tells an expired leaf from a deleted one: kept.
+    if (doc.action === AuditActions.AUDIT_RETENTION_DELETED) return false;
     // Statistics count every event exactly from rollups plus the raw tail:
     // deleting an event the rollup has not folded yet would lose it from them.
     if (!this.rolledUp(doc)) await this.rollUp();
@@ -233,9 +245,29 @@ class Batch {
       this.tally.skippedNotRolledUp += 1;
       return false;
     }
+    // The transparency log keeps a leaf for every event: an event is sealed before it may go.
+    let seq = doc.seq ?? this.sealedNow.get(doc._id);
+    if (seq === undefined) {
+      await this.sealUp();
+      seq = this.sealedNow.get(doc._id);
+    }
+    if (seq === undefined) {
+      this.tally.skippedNotRolledUp += 1;
+      return false;
+    }
     await this.ctx.db.delete(doc._id);
+    this.deletedSeqs.push(seq);
     this.tally.deleted += 1;
     return true;
+  }
+
+  /** Seals the next events now, once per batch, as `rollUp` folds them: cleanup never waits for the sealing cron. */
+  private async sealUp(): Promise<void> {
+    if (this.triedSeal) return;
+    this.triedSeal = true;
+    const read = (await bytesReadSoFar(this.ctx)) ?? 0;
+    if (read > INLINE_ROLLUP_BEFORE_BYTES) return;
+    await sealBatch(this.ctx, { onSealed: (id, seq) => this.sealedNow.set(id, seq) });
   }
 
   private rolledUp(doc: EventDoc): boolean {
@@ -254,6 +286,20 @@ class Batch {
     const read = (await bytesReadSoFar(this.ctx)) ?? 0;
     if (read > INLINE_ROLLUP_BEFORE_BYTES) return;
     this.plan.horizon = (await rollupBatch(this.ctx)).rolledUpThrough;
+  }
+
+  /**
+   * The first row of the category after action `after`, stepping over
+   * retention's own records by range (two probes, neither reads a record):
+   * they are kept forever, so reading them would only spend the batch.
+   */
+  private async firstAround(prefix: (b: Bounds) => Bounds, after: string | null): Promise<EventDoc | null> {
+    const R = AuditActions.AUDIT_RETENTION_DELETED;
+    if (after === null || utf8Compare(after, R) < 0) {
+      const below = await this.range((b) => (after === null ? prefix(b) : prefix(b).gt("action", after)).lt("action", R)).first();
+      if (below !== null) return below;
+    }
+    return await this.range((b) => prefix(b).gt("action", after !== null && utf8Compare(after, R) > 0 ? after : R)).first();
   }
 
   /** A group's oldest row, just found: it is the group's first scanned row. */
@@ -306,7 +352,12 @@ class Batch {
         if (st.after >= CATS.length - 1) return nextTenant;
         const prefix = this.groupPrefix(where);
         const after = st.after;
-        const doc = await this.range((b) => (after < 0 ? prefix(b) : prefix(b).gt("category", CATS[after]))).first();
+        // The categories before the one retention records sit in, then that one around them.
+        let doc: EventDoc | null = null;
+        if (after < RECORDS_CATEGORY) {
+          doc = await this.range((b) => (after < 0 ? prefix(b) : prefix(b).gt("category", CATS[after])).lt("category", CATS[RECORDS_CATEGORY])).first();
+        }
+        doc ??= await this.firstAround(this.groupPrefix(where, CATS[RECORDS_CATEGORY]), null);
         return doc === null ? nextTenant : await this.enterCategory(where, doc);
       }
       case "actions": {
@@ -317,11 +368,14 @@ class Batch {
         const after = st.after;
         if (mode === "all") {
           const prefix = this.groupPrefix(where, c);
-          const doc = await this.range((b) => (after === null ? prefix(b) : prefix(b).gt("action", after))).first();
+          const doc =
+            st.category === RECORDS_CATEGORY
+              ? await this.firstAround(prefix, after)
+              : await this.range((b) => (after === null ? prefix(b) : prefix(b).gt("action", after))).first();
           return doc === null ? nextCategory : await this.enterGroup(where, st.category, doc);
         }
         // Only actions with their own policy expire here: probe each, reading nothing else.
-        const action = p.listed.find((x) => after === null || utf8Compare(x, after) > 0);
+        const action = p.listed.find((x) => (after === null || utf8Compare(x, after) > 0) && x !== AuditActions.AUDIT_RETENTION_DELETED);
         if (action === undefined) return nextCategory;
         const doc = await this.range(this.groupPrefix(where, c, action)).first();
         return doc === null ? { ...st, after: action } : await this.enterGroup(where, st.category, doc);
@@ -472,6 +526,7 @@ export async function runBatch(ctx: MutationCtx, checked: Checked, at: Position,
     st = await batch.step(st);
     if (await batch.exhausted()) break;
   }
+  if (batch.deletedSeqs.length > 0) await logRetentionRecord(ctx, batch.deletedSeqs);
   const b = batch.tally;
   const run: Tally = {
     scanned: at.tally.scanned + b.scanned,
@@ -486,4 +541,27 @@ export async function runBatch(ctx: MutationCtx, checked: Checked, at: Position,
     now: at.now,
     run,
   };
+}
+
+/**
+ * What a batch deleted, in the log itself: one sealed event listing the
+ * leaves whose events are gone, in the same transaction as the deletions. A
+ * verifier reports a leaf it lists as expired, any other missing event as
+ * deleted; retention never deletes these records.
+ */
+async function logRetentionRecord(ctx: MutationCtx, seqs: number[]): Promise<void> {
+  await logEvents(
+    ctx,
+    [
+      {
+        action: AuditActions.AUDIT_RETENTION_DELETED,
+        actor: { type: "system" },
+        summary: `Retention deleted ${seqs.length} expired events`,
+        metadata: { seqs: encodeRanges(seqs), count: seqs.length },
+      },
+    ],
+    // A batch deletes at most 4,000 events: their list fits well within Convex's document limit.
+    { maxEventBytes: LIMITS.maxEventBytes },
+    () => "",
+  );
 }

@@ -143,7 +143,10 @@ export class Fold {
   }
 }
 
-export const docBytes = (d: object) => JSON.stringify(d).length;
+// An int64 field (a bigint) would make JSON.stringify throw and the batch fail for good:
+// counted as Convex's JSON encodes it ({"$integer": "<12 base64 characters>"}).
+const int64AsJson = (_k: string, v: unknown) => (typeof v === "bigint" ? { $integer: "AAAAAAAAAAA=" } : v);
+export const docBytes = (d: object) => JSON.stringify(d, int64AsJson).length;
 
 /** Touched starts closer than this many buckets of their level are read as one stretch. */
 const RUN_GAP = 16;

@@ -36,6 +36,8 @@ export default defineSchema({
     // cleanup scan; then tenant so a held tenant is stepped over by range; then
     // the fields a policy keys on, so each scanned range is one expiry cutoff.
     .index("by_retention", ["severity", "tenantId", "category", "action", "timestamp"])
+    // The transparency log's order: unsealed events (no seq) first, oldest first, then by leaf index.
+    .index("by_seq", ["seq"])
     // Words of the action, summary, resource, actor and tags ("tag:<t>"), for
     // phrase search and for tag filters, which no array index can serve.
     .searchIndex("search_text", {
@@ -112,6 +114,34 @@ export default defineSchema({
   })
     .index("by_scope", ["tenant", "kind", "level", "start", "part"])
     .index("by_time", ["level", "start", "tenant", "kind", "part"]),
+  // The transparency log (sealing.ts, tiles.ts, proofs.ts): written only by
+  // the single-writer sealing loop and by checkpoints, never on the log path.
+  /** The sealing loop (loop.ts fields) and the tree's head: its size, root, and right edge. One document. */
+  sealState: defineTable({
+    status: v.union(v.literal("running"), v.literal("failed")),
+    seq: v.number(),
+    updatedAt: v.number(),
+    job: v.optional(v.id("_scheduled_functions")),
+    scale: v.optional(v.number()),
+    size: v.number(),
+    root: v.string(),
+    /** The right edge of the tree: the roots of its complete subtrees, largest first (level, base64 hash). */
+    edge: v.array(v.object({ level: v.number(), hash: v.string() })),
+    batches: v.number(),
+    maxWaitMs: v.number(),
+    lastBatch: v.optional(v.object({ at: v.number(), events: v.number(), maxWaitMs: v.number() })),
+    /** Configured personal fields (dotted paths), committed with salts in every leaf sealed from then on. */
+    personalFields: v.array(v.string()),
+    /** The origin line of this log's checkpoints, fixed by the first one. */
+    origin: v.optional(v.string()),
+    /** Verifier keys that signed checkpoints (C2SP note verifier key strings), newest last. */
+    verifierKeys: v.array(v.string()),
+  }),
+  /** C2SP tlog-tiles layout: tile (level L, index N) holds the hashes at tree level 8L of nodes 256N … 256N+255 (fewer while partial). */
+  sealTiles: defineTable({ level: v.number(), index: v.number(), hashes: v.bytes() }).index("by_tile", ["level", "index"]),
+  /** Signed tree heads, one per size (a newer one at the same size replaces it: the log had that size until its time). */
+  checkpoints: defineTable({ size: v.number(), root: v.string(), time: v.number(), note: v.string() }).index("by_size", ["size"]),
+
   /** Per-minute counts of one action in one UTC day (global or one tenant), for anomaly baselines. */
   statSeries: defineTable({
     tenant: v.optional(v.string()),

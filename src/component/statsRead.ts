@@ -156,7 +156,8 @@ export async function readTail(
   let bytes = 0;
   for await (const e of q) {
     // Events may be up to 1 MiB each: the count alone does not keep a read under 16 MiB.
-    bytes += JSON.stringify(e).length;
+    // An int64 field (a bigint) would make JSON.stringify throw: counted as Convex's JSON writes it.
+    bytes += JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? { $integer: "AAAAAAAAAAA=" } : v)).length;
     if (++n > maxTail || bytes > TAIL_LIMITS.maxTailBytes) {
       throw auditError(
         "ROLLUP_BEHIND",

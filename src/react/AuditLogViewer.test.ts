@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { AuditEvent } from "../shared/validators.js";
 import type { SearchFilters } from "../shared/filters.js";
 
-vi.mock("convex/react", () => ({ usePaginatedQuery: vi.fn(), useQuery: vi.fn() }));
+vi.mock("convex/react", () => ({ usePaginatedQuery: vi.fn(), useQuery: vi.fn(), useConvex: vi.fn() }));
 const { usePaginatedQuery } = await import("convex/react");
 const { AuditLogViewer, eventsToCsv, eventsToJson, validateAuditFilters, EMPTY_FILTERS, toLocalDateTime } = await import("./index.js");
 

@@ -12,6 +12,7 @@ import { SEARCH_FILTERS, type SearchFilters } from "../shared/filters.js";
 import { FORMATS } from "../shared/report.js";
 import type { AuditEvent, Change, Severity } from "../shared/validators.js";
 import { AuditLogErrorBoundary } from "./ErrorBoundary.js";
+import { EventSeal, type ProveEventQuery } from "./EventSeal.js";
 import { downloadText, eventsToCsv, eventsToJson } from "./exportEvents.js";
 import { EMPTY_FILTERS, toLocalDateTime, validateAuditFilters, type AuditFilterDraft } from "./filters.js";
 import { formatTimestamp, getSeverityColor } from "./format.js";
@@ -36,6 +37,10 @@ export type AuditLogViewerProps = {
   utc?: boolean;
   /** Download name without extension. Default "audit-log". */
   exportFileName?: string;
+  /** Your exposed `proveEvent` (`api.auditLog.proveEvent`): each event's seal gets a button that checks its receipt here, in the browser. */
+  proveEvent?: ProveEventQuery;
+  /** The note verifier key you publish, to check receipts against (else the one that comes with the receipt, as the result says). */
+  verifierKey?: string;
   title?: ReactNode;
   className?: string;
   style?: CSSProperties;
@@ -194,8 +199,9 @@ function FilterBar({ draft, onChange }: { draft: AuditFilterDraft; onChange: (d:
 
 type ResultsProps = AuditLogViewerProps & { filters: SearchFilters };
 
-function Results({ search, filters, pageSize = DEFAULT_PAGE_SIZE, scanBudget, maxHeight = 560, utc, exportFileName = "audit-log" }: ResultsProps) {
+function Results({ search, filters, pageSize = DEFAULT_PAGE_SIZE, scanBudget, maxHeight = 560, utc, exportFileName = "audit-log", proveEvent, verifierKey }: ResultsProps) {
   const { results, status, loadMore } = useAuditLogSearch(search, filters, { initialNumItems: pageSize, scanBudget });
+  const seal = useMemo(() => ({ proveEvent, verifierKey }), [proveEvent, verifierKey]);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
   const scrollRef = useRef<HTMLDivElement>(null);
   const autoLoads = useRef(0);
@@ -269,7 +275,7 @@ function Results({ search, filters, pageSize = DEFAULT_PAGE_SIZE, scanBudget, ma
           </thead>
           <tbody>
             {results.map((event) => (
-              <EventRow key={event._id} event={event} open={expanded.has(event._id)} onToggle={() => toggle(event._id)} utc={utc} />
+              <EventRow key={event._id} event={event} open={expanded.has(event._id)} onToggle={() => toggle(event._id)} utc={utc} seal={seal} />
             ))}
           </tbody>
         </table>
@@ -286,7 +292,9 @@ function Results({ search, filters, pageSize = DEFAULT_PAGE_SIZE, scanBudget, ma
   );
 }
 
-function EventRow({ event, open, onToggle, utc }: { event: AuditEvent; open: boolean; onToggle: () => void; utc?: boolean }) {
+type Seal = { proveEvent?: ProveEventQuery; verifierKey?: string };
+
+function EventRow({ event, open, onToggle, utc, seal }: { event: AuditEvent; open: boolean; onToggle: () => void; utc?: boolean; seal: Seal }) {
   const color = getSeverityColor(event.severity);
   const actor = event.actorId ?? `(${event.actor.type})`;
   const resource = event.resourceType === undefined ? "" : `${event.resourceType}${event.resourceId === undefined ? "" : `/${event.resourceId}`}`;
@@ -328,7 +336,7 @@ function EventRow({ event, open, onToggle, utc }: { event: AuditEvent; open: boo
         <tr data-testid="audit-row-details" data-event-id={event._id}>
           <td style={S.td} />
           <td colSpan={8} style={{ ...S.td, background: "#f9fafb" }}>
-            <EventDetails event={event} utc={utc} />
+            <EventDetails event={event} utc={utc} seal={seal} />
           </td>
         </tr>
       )}
@@ -336,7 +344,7 @@ function EventRow({ event, open, onToggle, utc }: { event: AuditEvent; open: boo
   );
 }
 
-function EventDetails({ event, utc }: { event: AuditEvent; utc?: boolean }) {
+function EventDetails({ event, utc, seal }: { event: AuditEvent; utc?: boolean; seal: Seal }) {
   const ctx = event.context;
   const fields: Array<[string, ReactNode]> = [
     ["Event id", <code key="id">{event._id}</code>],
@@ -350,6 +358,7 @@ function EventDetails({ event, utc }: { event: AuditEvent; utc?: boolean }) {
     const request = [ctx.ip, ctx.userAgent, ctx.source && `via ${ctx.source}`, ctx.requestId && `request ${ctx.requestId}`].filter(Boolean).join(" · ");
     if (request !== "") fields.push(["Request", request]);
   }
+  fields.push(["Seal", <EventSeal key="seal" event={event} proveEvent={seal.proveEvent} verifierKey={seal.verifierKey} />]);
   if (event.metadata !== undefined) fields.push(["Metadata", <pre key="m" style={{ ...S.mono, margin: 0, whiteSpace: "pre-wrap" }}>{showValue(event.metadata, 2)}</pre>]);
   return (
     <div style={{ display: "flex", flexDirection: "column", gap: 8 }}>

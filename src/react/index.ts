@@ -35,3 +35,7 @@ export type { AuditLogErrorInfo } from "./ErrorBoundary.js";
 export { validateAuditFilters, parseLocalDateTime, toLocalDateTime, EMPTY_FILTERS, FILTER_LIMITS } from "./filters.js";
 export type { AuditFilterDraft, ValidatedFilters } from "./filters.js";
 export { eventsToCsv, eventsToJson, downloadText, VIEWER_EXPORT_FIELDS } from "./exportEvents.js";
+export { EventSeal } from "./EventSeal.js";
+export type { ProveEventQuery } from "./EventSeal.js";
+export { verifyReceipt } from "../shared/receipt.js";
+export type { ReceiptCheck } from "../shared/receipt.js";

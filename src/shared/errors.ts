@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   "FORBIDDEN",
   "ROLLUP_BEHIND",
   "REPORT_TOO_LARGE",
+  "NOT_FOUND",
+  "NOT_SEALED",
+  "HELD",
 ] as const;
 export type AuditLogErrorCode = (typeof ERROR_CODES)[number];
 

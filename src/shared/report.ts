@@ -157,6 +157,22 @@ export const FORMATS = {
     header: () => "",
     row: (e, columns) => JSON.stringify(jsonRecord(e, columns)) + "\n",
   },
+  /**
+   * The transparency log's `events.jsonl` (sealedExport.ts): every leaf up to
+   * the latest checkpoint, in sequence order, whole events. Its pages walk the
+   * tree (component/sealedPages.ts), not a window, so `row` is not used.
+   */
+  sealed: {
+    contentType: "application/x-ndjson; charset=utf-8",
+    extension: "jsonl",
+    report: false,
+    export: true,
+    bom: false,
+    header: () => "",
+    row: () => {
+      throw new Error("a sealed export is written by the tree's pages");
+    },
+  },
 } as const satisfies Record<string, FormatRow>;
 export type Format = keyof typeof FORMATS;
 type Offered<K extends "report" | "export"> = { [F in Format]: (typeof FORMATS)[F][K] extends true ? F : never }[Format];
@@ -347,6 +363,8 @@ export const reportJobFields = {
   scale: v.optional(v.number()),
   /** Where the next step starts: the position of the last event scanned. */
   cursor: v.union(v.string(), v.null()),
+  /** A sealed export: the size of the checkpoint it runs up to (fixed when it starts). */
+  treeSize: v.optional(v.number()),
   rowsWritten: v.number(),
   bytes: v.number(),
   scanned: v.number(),

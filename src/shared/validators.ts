@@ -81,6 +81,16 @@ const freeFormFields = {
   idempotencyKey: v.optional(v.string()),
 };
 
+/**
+ * How a sealed event's personal fields are committed in its leaf (leaf.ts):
+ * the salt (deleted on erasure), the paths, and after erasure the commitments.
+ */
+export const vSealInfo = v.object({
+  salt: v.optional(v.string()),
+  paths: v.array(v.array(v.string())),
+  erased: v.optional(v.array(v.string())),
+});
+
 /** The stored event, without system fields. */
 export const eventFields = {
   action: v.string(),
@@ -95,6 +105,9 @@ export const eventFields = {
   /** What the search index reads: action, summary, resource, actor, and tags as "tag:<t>". */
   searchText: v.optional(v.string()),
   timestamp: v.number(),
+  /** Set by the sealing loop, never on the log path: the event's leaf index in the transparency log. */
+  seq: v.optional(v.number()),
+  seal: v.optional(vSealInfo),
 };
 export const vEventDoc = v.object(eventFields);
 export type EventDoc = Infer<typeof vEventDoc>;

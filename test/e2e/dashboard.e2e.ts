@@ -25,7 +25,7 @@ beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
   // Built into test-results/ so the test never overwrites a developer's example/app/dist.
   await buildApp(distDir);
-  runtime = await startLocalRuntime({ port: 0, staticDir: distDir, quiet: true, rollupEveryMs: 500 });
+  runtime = await startLocalRuntime({ port: 0, staticDir: distDir, quiet: true, rollupEveryMs: 500, checkpointEveryMs: 1_000 });
   browser = await launchChromium();
 });
 
@@ -144,6 +144,25 @@ describe("example dashboard in Chromium", () => {
     // (The demo's own "report.generated" is the example app's action; the component's is "audit.report.generated".)
     await expect.poll(async () => (await rows(page).allTextContents()).some((t) => t.includes("audit.report.generated")), { timeout: 5_000 }).toBe(true);
     await finish(page, "report-plain-user");
+  });
+
+  test("the dashboard shows the latest checkpoint and its age; an event's seal verifies in the browser", async () => {
+    const page = await open("root");
+    const status = page.getByTestId("seal-status");
+    await expect.poll(async () => status.getAttribute("data-state"), { timeout: 15_000 }).toBe("fresh");
+    expect(Number(await status.getAttribute("data-size"))).toBeGreaterThan(5);
+    expect(await page.getByTestId("seal-age").textContent()).toMatch(/\d+ s ago/);
+    await rows(page).first().waitFor({ timeout: 15_000 });
+    // The newest rows may not be sealed yet: open one further down the list.
+    const row = rows(page).nth(5);
+    await row.click();
+    const details = viewer(page).getByTestId("audit-row-details").first();
+    await details.getByTestId("audit-verify").click({ timeout: 10_000 });
+    const result = details.getByTestId("audit-verify-result");
+    await result.waitFor({ timeout: 10_000 });
+    expect(await result.getAttribute("data-ok")).toBe("true");
+    expect(await result.textContent()).toMatch(/in the signed checkpoint of/);
+    await finish(page, "seal-verified");
   });
 
   test("a reversed date range shows a message and the page keeps working", async () => {

@@ -6,6 +6,7 @@ import { AnomalyMonitor } from "./Anomalies";
 import { Generator } from "./Generator";
 import { IDENTITIES, isIdentityKey, type DemoAuth, type IdentityKey } from "./identities";
 import { Reports } from "./Reports";
+import { SealStatus } from "./Seal";
 
 export function App({ auth: demoAuth, convexUrl }: { auth: DemoAuth; convexUrl: string }) {
   const { identity, auth } = useSyncExternalStore(demoAuth.subscribe, demoAuth.get);
@@ -48,8 +49,11 @@ export function App({ auth: demoAuth, convexUrl }: { auth: DemoAuth; convexUrl: 
         <Panel title="Export" testId="panel-export">
           <Reports />
         </Panel>
+        <Panel title="Tamper evidence" testId="panel-seal">
+          <SealStatus />
+        </Panel>
         <Panel title="Audit log (live)" testId="panel-viewer" style={{ gridColumn: "1 / -1" }}>
-          <AuditLogViewer search={api.auditLog.search} exportFileName={`audit-log-${identity}`} />
+          <AuditLogViewer search={api.auditLog.search} proveEvent={api.auditLog.proveEvent} exportFileName={`audit-log-${identity}`} />
         </Panel>
       </main>
     </div>

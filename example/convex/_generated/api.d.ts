@@ -9,9 +9,11 @@
  */
 
 import type * as auditLog from "../auditLog.js";
+import type * as crons from "../crons.js";
 import type * as dashboard from "../dashboard.js";
 import type * as documents from "../documents.js";
 import type * as http from "../http.js";
+import type * as integrity from "../integrity.js";
 import type * as reports from "../reports.js";
 import type * as users from "../users.js";
 
@@ -23,9 +25,11 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   auditLog: typeof auditLog;
+  crons: typeof crons;
   dashboard: typeof dashboard;
   documents: typeof documents;
   http: typeof http;
+  integrity: typeof integrity;
   reports: typeof reports;
   users: typeof users;
 }>;

@@ -13,9 +13,12 @@ import type * as background from "../background.js";
 import type * as cleanupRuns from "../cleanupRuns.js";
 import type * as crons from "../crons.js";
 import type * as cursor from "../cursor.js";
+import type * as erasure from "../erasure.js";
+import type * as integrity from "../integrity.js";
 import type * as log from "../log.js";
 import type * as loop from "../loop.js";
 import type * as paginate from "../paginate.js";
+import type * as proofs from "../proofs.js";
 import type * as queries from "../queries.js";
 import type * as read from "../read.js";
 import type * as reportBuild from "../reportBuild.js";
@@ -26,9 +29,12 @@ import type * as retentionConfig from "../retentionConfig.js";
 import type * as retentionScan from "../retentionScan.js";
 import type * as rollup from "../rollup.js";
 import type * as rollupReads from "../rollupReads.js";
+import type * as sealedPages from "../sealedPages.js";
+import type * as sealing from "../sealing.js";
 import type * as search from "../search.js";
 import type * as stats from "../stats.js";
 import type * as statsRead from "../statsRead.js";
+import type * as tiles from "../tiles.js";
 
 import type {
   ApiFromModules,
@@ -43,9 +49,12 @@ const fullApi: ApiFromModules<{
   cleanupRuns: typeof cleanupRuns;
   crons: typeof crons;
   cursor: typeof cursor;
+  erasure: typeof erasure;
+  integrity: typeof integrity;
   log: typeof log;
   loop: typeof loop;
   paginate: typeof paginate;
+  proofs: typeof proofs;
   queries: typeof queries;
   read: typeof read;
   reportBuild: typeof reportBuild;
@@ -56,9 +65,12 @@ const fullApi: ApiFromModules<{
   retentionScan: typeof retentionScan;
   rollup: typeof rollup;
   rollupReads: typeof rollupReads;
+  sealedPages: typeof sealedPages;
+  sealing: typeof sealing;
   search: typeof search;
   stats: typeof stats;
   statsRead: typeof statsRead;
+  tiles: typeof tiles;
 }> = anyApi as any;
 
 /**

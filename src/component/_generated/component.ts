@@ -65,6 +65,230 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    integrity: {
+      addCheckpoint: FunctionReference<
+        "mutation",
+        "internal",
+        { note: string; verifierKeys: Array<string> },
+        { note: string; root: string; size: number; time: number },
+        Name
+      >;
+      checkpoints: FunctionReference<
+        "query",
+        "internal",
+        {
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            note: string;
+            root: string;
+            size: number;
+            time: number;
+          }>;
+        },
+        Name
+      >;
+      eraseSubject: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actorId: string;
+          cursor?: string | null;
+          personalFields?: Array<string>;
+        },
+        {
+          continueCursor: string | null;
+          events: number;
+          isDone: boolean;
+          sealedEvents: number;
+          statDocuments: number;
+        },
+        Name
+      >;
+      latestCheckpoint: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          note: string;
+          root: string;
+          size: number;
+          time: number;
+          verifierKeys: Array<string>;
+        } | null,
+        Name
+      >;
+      prepareCheckpoint: FunctionReference<
+        "mutation",
+        "internal",
+        { personalFields?: Array<string> },
+        { origin: string; root: string; size: number; time: number },
+        Name
+      >;
+      proveConsistency: FunctionReference<
+        "query",
+        "internal",
+        { newSize?: number; oldSize: number },
+        {
+          checkpoint: {
+            note: string;
+            root: string;
+            size: number;
+            time: number;
+          };
+          newRoot: string;
+          newSize: number;
+          oldRoot: string;
+          oldSize: number;
+          proof: Array<string>;
+        },
+        Name
+      >;
+      proveEvent: FunctionReference<
+        "query",
+        "internal",
+        { eventId: string; scope?: { actorId?: string; tenantId?: string } },
+        {
+          checkpoint: {
+            note: string;
+            root: string;
+            size: number;
+            time: number;
+          };
+          event: {
+            _creationTime: number;
+            _id: string;
+            action: string;
+            actor: {
+              email?: string;
+              name?: string;
+              role?: string;
+              type: "user" | "system" | "apiKey" | "service";
+            };
+            actorId?: string;
+            after?: any;
+            before?: any;
+            category:
+              | "auth"
+              | "organization"
+              | "member"
+              | "billing"
+              | "security"
+              | "admin"
+              | "system"
+              | "data";
+            changes?: Array<{
+              after?: any;
+              before?: any;
+              op: "add" | "remove" | "replace";
+              path: Array<string | number>;
+              redacted?: boolean;
+            }>;
+            context?: {
+              ip?: string;
+              requestId?: string;
+              sessionId?: string;
+              source?: string;
+              userAgent?: string;
+            };
+            diff?: string;
+            errorMessage?: string;
+            idempotencyKey?: string;
+            metadata?: any;
+            resourceId?: string;
+            resourceType?: string;
+            seal?: {
+              erased?: Array<string>;
+              paths: Array<Array<string>>;
+              salt?: string;
+            };
+            searchText?: string;
+            seq?: number;
+            severity: "info" | "warning" | "error" | "critical";
+            status: "success" | "failure";
+            summary?: string;
+            tags?: Array<string>;
+            tenantId?: string;
+            timestamp: number;
+          };
+          leafHash: string;
+          proof: Array<string>;
+          seq: number;
+          verifierKeys: Array<string>;
+        },
+        Name
+      >;
+      seal: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          maxEvents?: number;
+          personalFields?: Array<string>;
+          settleMs?: number;
+        },
+        { caughtUp: boolean; root: string; sealed: number; size: number },
+        Name
+      >;
+      status: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          batches: number;
+          lastBatch: { at: number; events: number; maxWaitMs: number } | null;
+          latestCheckpoint: { size: number; time: number } | null;
+          maxWaitMs: number;
+          personalFields: Array<string>;
+          root: string;
+          size: number;
+          status: "running" | "failed" | "new";
+          updatedAt: number | null;
+        },
+        Name
+      >;
+      verify: FunctionReference<
+        "action",
+        "internal",
+        { fromSeq?: number; toSeq?: number },
+        {
+          checked: number;
+          documentsRead: number;
+          expired: Array<{ from: number; to: number }>;
+          expiredCount: number;
+          fromSeq: number;
+          missing: Array<{ from: number; to: number }>;
+          missingCount: number;
+          modified: Array<{ eventId: string; seq: number }>;
+          modifiedCount: number;
+          ok: boolean;
+          toSeq: number;
+        },
+        Name
+      >;
+      verifyPage: FunctionReference<
+        "query",
+        "internal",
+        { fromSeq: number; toSeq: number },
+        {
+          absent: Array<number>;
+          checked: number;
+          documentsRead: number;
+          modified: Array<{ eventId: string; seq: number }>;
+          next: number;
+        },
+        Name
+      >;
+    };
     log: {
       log: FunctionReference<
         "mutation",
@@ -208,7 +432,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           resourceId?: string;
           resourceType?: string;
+          seal?: {
+            erased?: Array<string>;
+            paths: Array<Array<string>>;
+            salt?: string;
+          };
           searchText?: string;
+          seq?: number;
           severity: "info" | "warning" | "error" | "critical";
           status: "success" | "failure";
           summary?: string;
@@ -281,7 +511,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            seal?: {
+              erased?: Array<string>;
+              paths: Array<Array<string>>;
+              salt?: string;
+            };
             searchText?: string;
+            seq?: number;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
@@ -357,7 +593,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            seal?: {
+              erased?: Array<string>;
+              paths: Array<Array<string>>;
+              salt?: string;
+            };
             searchText?: string;
+            seq?: number;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
@@ -431,7 +673,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            seal?: {
+              erased?: Array<string>;
+              paths: Array<Array<string>>;
+              salt?: string;
+            };
             searchText?: string;
+            seq?: number;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
@@ -496,7 +744,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           metadata?: any;
           resourceId?: string;
           resourceType?: string;
+          seal?: {
+            erased?: Array<string>;
+            paths: Array<Array<string>>;
+            salt?: string;
+          };
           searchText?: string;
+          seq?: number;
           severity: "info" | "warning" | "error" | "critical";
           status: "success" | "failure";
           summary?: string;
@@ -632,7 +886,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             toTimestamp?: number;
           };
           finishedAt?: number;
-          format: "csv" | "jsonl";
+          format: "csv" | "jsonl" | "sealed";
           jobId: string;
           pages: number;
           requestedBy?: string;
@@ -1031,7 +1285,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             metadata?: any;
             resourceId?: string;
             resourceType?: string;
+            seal?: {
+              erased?: Array<string>;
+              paths: Array<Array<string>>;
+              salt?: string;
+            };
             searchText?: string;
+            seq?: number;
             severity: "info" | "warning" | "error" | "critical";
             status: "success" | "failure";
             summary?: string;
