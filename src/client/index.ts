@@ -1,6 +1,6 @@
 import type { ComponentApi } from "../component/_generated/component.js";
 
-export { AuditActions, BUILTIN_ACTIONS, defineAuditActions } from "../shared/catalog.js";
+export { ACTIONS_BY_CATEGORY, AuditActions, BUILTIN_ACTIONS, SIGN_IN_ACTIONS, defineAuditActions } from "../shared/catalog.js";
 export type { ActionCatalog, ActionInfo, BuiltinAction } from "../shared/catalog.js";
 export { isAuditLogError, ERROR_CODES } from "../shared/errors.js";
 export type { AuditLogErrorCode, AuditLogErrorData } from "../shared/errors.js";
