@@ -42,6 +42,9 @@ export type { SearchFilters, SearchPage } from "../shared/filters.js";
 export type { ComponentApi };
 
 export { AuditLog } from "./auditLog.js";
+export { vEventAlert, vAnomalyAlert, ALERT_LIMITS } from "../shared/alerts.js";
+export type { EventAlert, AnomalyAlert } from "../shared/alerts.js";
+export { defaultActorFromIdentity, TENANT_CLAIMS } from "./inputs.js";
 export type * from "./types.js";
 
 export { exposeAuditLogApi } from "./expose.js";

@@ -16,6 +16,12 @@ export const ERROR_CODES = [
   "FORBIDDEN",
   "ROLLUP_BEHIND",
   "REPORT_TOO_LARGE",
+  /** An HTTP delivery of events with a missing, wrong or stale signature (src/shared/signing.ts). */
+  "INVALID_SIGNATURE",
+  /** An event naming an actor other than the signed-in user, with `strictActor` on. */
+  "ACTOR_MISMATCH",
+  /** A scoped statistics window holding more events than one query may read (narrow the window). */
+  "WINDOW_TOO_LARGE",
 ] as const;
 export type AuditLogErrorCode = (typeof ERROR_CODES)[number];
 
