@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as alerts from "../alerts.js";
 import type * as auditLog from "../auditLog.js";
 import type * as dashboard from "../dashboard.js";
 import type * as documents from "../documents.js";
@@ -22,6 +23,7 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  alerts: typeof alerts;
   auditLog: typeof auditLog;
   dashboard: typeof dashboard;
   documents: typeof documents;

@@ -23,6 +23,15 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    alerts: {
+      claim: FunctionReference<
+        "mutation",
+        "internal",
+        { firings: Array<{ at: number; key: string; windowMs: number }> },
+        Array<boolean>,
+        Name
+      >;
+    };
     anomalies: {
       detectAnomalies: FunctionReference<
         "query",
@@ -76,6 +85,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -123,6 +133,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -174,6 +185,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             email?: string;
             name?: string;
             role?: string;
+            tokenIdentifier?: string;
             type: "user" | "system" | "apiKey" | "service";
           };
           actorId?: string;
@@ -247,6 +259,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -298,6 +311,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          actorId?: string;
           fromTimestamp?: number;
           paginationOpts: {
             cursor: string | null;
@@ -323,6 +337,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -397,6 +412,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -448,6 +464,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          actorId?: string;
           fromTimestamp?: number;
           limit?: number;
           severity?: Array<string>;
@@ -462,6 +479,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             email?: string;
             name?: string;
             role?: string;
+            tokenIdentifier?: string;
             type: "user" | "system" | "apiKey" | "service";
           };
           actorId?: string;
@@ -568,6 +586,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -695,6 +714,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -997,6 +1017,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -1050,6 +1071,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          actorId?: string;
           fromTimestamp?: number;
           tenantId?: string;
           toTimestamp?: number;
