@@ -15,6 +15,7 @@ import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } fro
 import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
 import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions } from "../shared/validators.js";
 import { checkAlertRules, checkAnomalyAlerts, sendEventAlerts } from "./alerts.js";
+import { ingestHandler, type IngestOptions } from "./ingest.js";
 import { identityActor, needsIdentity, requestContext, toInput, type InputRules } from "./inputs.js";
 import * as reports from "./reports.js";
 import type {
@@ -128,6 +129,15 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   async logChangeWith(ctx: RunMutationCtx, event: LogChangeArgs<ActionOf<C>>, redact: Pick<LogOptions, "piiFields">): Promise<string> {
     const piiFields = [...(this.logOptions.piiFields ?? []), ...(redact.piiFields ?? [])];
     return (await this.write(ctx, [event], false, piiFields.length > 0 ? { piiFields } : {}))[0];
+  }
+
+  /**
+   * An HTTP action handler that stores events a trusted server delivers
+   * signed (the BetterAuth plugin's `httpSink`):
+   * `http.route({ path: "/audit/ingest", method: "POST", handler: httpAction(auditLog.ingestHandler({ secret: () => process.env.AUDIT_INGEST_SECRET })) })`.
+   */
+  ingestHandler(options: IngestOptions): (ctx: RunMutationCtx, request: Request) => Promise<Response> {
+    return ingestHandler(this, options);
   }
 
   /**
