@@ -57,8 +57,9 @@ describe("auth keys are redacted by default", () => {
 
 describe("a bare `code` key: its value decides", () => {
   test.each([
-    ["482913", true], ["a1b2c-3d4e5", true], ["4/0AX4XfWhAbCdEfGhIjKl", true], ["abcdefghijklmnopqrstuvwxyz", true],
-    ["FORBIDDEN", false], ["not_found", false], ["en-US", false], ["404", false], ["E", false],
+    ["482913", true], ["a1b2c-3d4e5", true], ["4/0AX4XfWhAbCdEfGhIjKl", true], ["aBcDeFgHiJkLmNoPqRsT", true], ["E1234", true],
+    ["FORBIDDEN", false], ["INSUFFICIENT_FUNDS", false], ["INVALID_EMAIL_OR_PASSWORD", false], ["not_found", false], ["en-US", false],
+    ["Payment Required", false], ["404", false], ["E", false],
   ])("code: %s → redacted %s", async (value, secret) => {
     expect(isCodeSecret("code", value)).toBe(secret);
     const r = createRedactor({});

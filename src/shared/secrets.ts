@@ -228,14 +228,17 @@ function classifyKey(key: string): boolean {
  * A bare `code` key (any letter case) is not a secret key (see
  * SECRET_KEY_SEQUENCES), but auth flows put their one-time codes there:
  * OTPs, backup codes, OAuth authorization codes, verification codes. So its
- * value decides: a string with a digit (beyond a 1–3 digit status code), or
- * of 16 or more characters, is redacted; a word such as `FORBIDDEN`,
- * `not_found` or `en-US` is an error, status or locale code and is kept, and
- * so is a number.
+ * value decides. Kept: numbers, a 1–3 digit status code, and words — letters
+ * in segments split by `_`, `-`, `.` or spaces, each segment one case or
+ * capitalised (`FORBIDDEN`, `INSUFFICIENT_FUNDS`, `not_found`, `en-US`).
+ * Redacted: any other string with a digit, or of 16 or more characters.
  */
 export function isCodeSecret(key: string, value: unknown): boolean {
   if (typeof value !== "string" || key.toLowerCase() !== "code") return false;
   if (/^\d{1,3}$/.test(value)) return false;
+  if (/^[A-Za-z]+(?:[_.\- ][A-Za-z]+)*$/.test(value) && value.split(/[_.\- ]/).every((w) => /^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)$/.test(w))) {
+    return false;
+  }
   return /\d/.test(value) || value.length >= 16;
 }
 
