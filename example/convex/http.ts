@@ -2,6 +2,7 @@ import { httpRouter } from "convex/server";
 import { httpAction } from "./_generated/server";
 import { auditLog } from "./auditLog";
 import { webhook } from "./documents";
+import { payOverHttp } from "./payments";
 
 // Convex functions read environment variables from process.env; this app's tsconfig has no Node types.
 declare const process: { env: Record<string, string | undefined> };
@@ -14,4 +15,5 @@ http.route({
   method: "POST",
   handler: httpAction(auditLog.ingestHandler({ secret: () => process.env.AUDIT_INGEST_SECRET })),
 });
+http.route({ path: "/pay", method: "POST", handler: payOverHttp });
 export default http;

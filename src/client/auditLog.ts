@@ -15,6 +15,7 @@ import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } fro
 import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
 import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions } from "../shared/validators.js";
 import { checkAlertRules, checkAnomalyAlerts, sendEventAlerts } from "./alerts.js";
+import { auditedAction, auditedHttpAction, auditedMutation, type AuditedMutationOptions, type AuditedOptions } from "./audited.js";
 import { ingestHandler, type IngestOptions } from "./ingest.js";
 import { identityActor, needsIdentity, requestContext, toInput, type InputRules } from "./inputs.js";
 import * as reports from "./reports.js";
@@ -129,6 +130,27 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   async logChangeWith(ctx: RunMutationCtx, event: LogChangeArgs<ActionOf<C>>, redact: Pick<LogOptions, "piiFields">): Promise<string> {
     const piiFields = [...(this.logOptions.piiFields ?? []), ...(redact.piiFields ?? [])];
     return (await this.write(ctx, [event], false, piiFields.length > 0 ? { piiFields } : {}))[0];
+  }
+
+  /**
+   * Your `mutation` builder (or a convex-helpers `customMutation`) whose
+   * mutations record their failures: `onFailure: "commit"` commits the
+   * failure and resolves to `{ auditFailure }` (`throwIfAuditFailure` throws
+   * the original error again); `"throw"` throws it, and nothing can be
+   * committed. See README "Failures that survive rollback".
+   */
+  auditedMutation<B extends (def: never) => unknown>(builder: B, options: AuditedMutationOptions): B {
+    return auditedMutation(this, builder, options);
+  }
+
+  /** Your `action` builder whose actions record a failure (committed) before throwing it on. */
+  auditedAction<B extends (def: never) => unknown>(builder: B, options: AuditedOptions = {}): B {
+    return auditedAction(this, builder, options);
+  }
+
+  /** Your `httpAction` whose handlers record a thrown error or a 5xx answer. */
+  auditedHttpAction<B extends (handler: never) => unknown>(builder: B, options: AuditedOptions & { name?: string } = {}): B {
+    return auditedHttpAction(this, builder, options);
   }
 
   /**

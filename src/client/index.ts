@@ -45,6 +45,11 @@ export { AuditLog } from "./auditLog.js";
 export { vEventAlert, vAnomalyAlert, ALERT_LIMITS } from "../shared/alerts.js";
 export type { EventAlert, AnomalyAlert } from "../shared/alerts.js";
 export { defaultActorFromIdentity, TENANT_CLAIMS } from "./inputs.js";
+export { PERMISSION_DENIED_CODES, NESTED_ARG } from "./audited.js";
+export type { AuditedOptions, AuditedMutationOptions } from "./audited.js";
+export { vAuditFailure, isAuditFailure, throwIfAuditFailure } from "../shared/auditFailure.js";
+export type { AuditFailure } from "../shared/auditFailure.js";
+export type { IngestOptions } from "./ingest.js";
 export type * from "./types.js";
 
 export { exposeAuditLogApi } from "./expose.js";

@@ -13,6 +13,7 @@ import type * as auditLog from "../auditLog.js";
 import type * as dashboard from "../dashboard.js";
 import type * as documents from "../documents.js";
 import type * as http from "../http.js";
+import type * as payments from "../payments.js";
 import type * as reports from "../reports.js";
 import type * as users from "../users.js";
 
@@ -28,6 +29,7 @@ declare const fullApi: ApiFromModules<{
   dashboard: typeof dashboard;
   documents: typeof documents;
   http: typeof http;
+  payments: typeof payments;
   reports: typeof reports;
   users: typeof users;
 }>;
