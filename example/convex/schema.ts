@@ -21,6 +21,7 @@ export default defineSchema({
     name: v.string(),
     orgId: v.optional(v.string()),
     apiSecret: v.optional(v.string()),
+    ownerEmail: v.optional(v.string()),
     updatedAt: v.optional(v.number()),
     status: v.optional(v.string()),
   }),

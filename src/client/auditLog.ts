@@ -19,6 +19,7 @@ import { auditedAction, auditedHttpAction, auditedMutation, type AuditedMutation
 import { ingestHandler, type IngestOptions } from "./ingest.js";
 import { identityActor, needsIdentity, requestContext, toInput, type InputRules } from "./inputs.js";
 import * as reports from "./reports.js";
+import { tableTrigger, type TableChange, type TriggerOptions } from "./triggers.js";
 import type {
   ActionOf,
   ActorQuery,
@@ -130,6 +131,16 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   async logChangeWith(ctx: RunMutationCtx, event: LogChangeArgs<ActionOf<C>>, redact: Pick<LogOptions, "piiFields">): Promise<string> {
     const piiFields = [...(this.logOptions.piiFields ?? []), ...(redact.piiFields ?? [])];
     return (await this.write(ctx, [event], false, piiFields.length > 0 ? { piiFields } : {}))[0];
+  }
+
+  /**
+   * A convex-helpers `Triggers` function for one table: every insert,
+   * update (patch or replace) and delete through the wrapped `ctx.db` is
+   * logged with its diff and the acting user, in the same transaction.
+   * `triggers.register("projects", auditLog.trigger({ resourceType: "projects" }))`.
+   */
+  trigger<Doc extends object = Record<string, unknown>>(options: TriggerOptions<Doc>): (ctx: RunMutationCtx, change: TableChange<Doc>) => Promise<void> {
+    return tableTrigger<Doc>(this as never, options);
   }
 
   /**

@@ -50,6 +50,7 @@ export type { AuditedOptions, AuditedMutationOptions } from "./audited.js";
 export { vAuditFailure, isAuditFailure, throwIfAuditFailure } from "../shared/auditFailure.js";
 export type { AuditFailure } from "../shared/auditFailure.js";
 export type { IngestOptions } from "./ingest.js";
+export type { TableChange, TriggerOptions } from "./triggers.js";
 export type * from "./types.js";
 
 export { exposeAuditLogApi } from "./expose.js";

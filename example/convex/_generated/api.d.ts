@@ -15,6 +15,7 @@ import type * as documents from "../documents.js";
 import type * as http from "../http.js";
 import type * as payments from "../payments.js";
 import type * as reports from "../reports.js";
+import type * as triggers from "../triggers.js";
 import type * as users from "../users.js";
 
 import type {
@@ -31,6 +32,7 @@ declare const fullApi: ApiFromModules<{
   http: typeof http;
   payments: typeof payments;
   reports: typeof reports;
+  triggers: typeof triggers;
   users: typeof users;
 }>;
 
