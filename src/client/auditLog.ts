@@ -7,7 +7,7 @@ import type { FunctionReference, PaginationOptions } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { AuditActions, type ActionCatalog } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
-import type { SearchFilters, SearchPage } from "../shared/filters.js";
+import { recordedFilters, type SearchFilters, type SearchPage } from "../shared/filters.js";
 import { checkBulkSize, checkEventShape, validateEventInput } from "../shared/prepare.js";
 import { encodedSize } from "../shared/values.js";
 import type { Report, ReportExport } from "../shared/report.js";
@@ -383,6 +383,40 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   /** Active holds (all with `includeReleased`), newest first. */
   async listHolds(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions; includeReleased?: boolean }): Promise<Page<LegalHold>> {
     return await ctx.runQuery(this.component.retention.listHolds, args);
+  }
+
+  // ---- Access to the log itself ------------------------------------------------
+
+  /**
+   * Records that someone opened a view of the audit log (`audit.log.viewed`):
+   * who (the `viewer` you pass, else the authenticated user), under which
+   * scope, with which filters. The exposed `openViewer` calls it.
+   */
+  async recordView(
+    ctx: RunMutationCtx,
+    args: {
+      filters?: SearchFilters;
+      view?: string;
+      scope?: string;
+      tenantId?: string;
+      viewer?: string;
+      resource?: { resourceType: string; resourceId: string };
+    } = {},
+  ): Promise<string> {
+    const filters = await recordedFilters((args.filters ?? {}) as Record<string, unknown>);
+    return await this.log(ctx, {
+      action: AuditActions.AUDIT_LOG_VIEWED,
+      ...(args.viewer !== undefined ? { actorId: args.viewer } : {}),
+      ...(args.tenantId !== undefined ? { tenantId: args.tenantId } : {}),
+      summary: `Audit log opened${args.view ? ` (${args.view.slice(0, 64)})` : ""}`,
+      // The resource a grant opened goes in metadata, not resourceId: the view is not an event of that resource's history.
+      metadata: {
+        filters,
+        ...(args.scope !== undefined ? { scope: args.scope } : {}),
+        ...(args.view !== undefined ? { view: args.view.slice(0, 128) } : {}),
+        ...(args.resource !== undefined ? { resource: args.resource } : {}),
+      },
+    } as LogEventArgs<ActionOf<C>>);
   }
 
   /** Who changes a policy or a hold: the caller's `by`, else the authenticated user. */

@@ -54,7 +54,7 @@ export type { TableChange, TriggerOptions } from "./triggers.js";
 export type * from "./types.js";
 
 export { exposeAuditLogApi } from "./expose.js";
-export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";
+export type { AuditScope, AuditOperation, ExposeOptions, ResourceGrant } from "./expose.js";
 
 export {
   REPORT_FIELDS,
