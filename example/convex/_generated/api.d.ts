@@ -14,7 +14,9 @@ import type * as dashboard from "../dashboard.js";
 import type * as documents from "../documents.js";
 import type * as http from "../http.js";
 import type * as payments from "../payments.js";
+import type * as recipes from "../recipes.js";
 import type * as reports from "../reports.js";
+import type * as seedReadme from "../seedReadme.js";
 import type * as triggers from "../triggers.js";
 import type * as users from "../users.js";
 
@@ -31,7 +33,9 @@ declare const fullApi: ApiFromModules<{
   documents: typeof documents;
   http: typeof http;
   payments: typeof payments;
+  recipes: typeof recipes;
   reports: typeof reports;
+  seedReadme: typeof seedReadme;
   triggers: typeof triggers;
   users: typeof users;
 }>;
