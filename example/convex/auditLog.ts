@@ -42,6 +42,7 @@ export const {
   exportReport,
   getReportExport,
   cancelReportExport,
+  openViewer,
 } = exposeAuditLogApi(components.auditLog, {
   // The report runs' own events get this log's redaction settings.
   auditLog,

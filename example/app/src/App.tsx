@@ -49,7 +49,7 @@ export function App({ auth: demoAuth, convexUrl }: { auth: DemoAuth; convexUrl: 
           <Reports />
         </Panel>
         <Panel title="Audit log (live)" testId="panel-viewer" style={{ gridColumn: "1 / -1" }}>
-          <AuditLogViewer search={api.auditLog.search} exportFileName={`audit-log-${identity}`} />
+          <AuditLogViewer search={api.auditLog.search} onOpen={api.auditLog.openViewer} view="dashboard" exportFileName={`audit-log-${identity}`} />
         </Panel>
       </main>
     </div>
