@@ -21,6 +21,7 @@ import { components } from "./_generated/api";
 import { auditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
 import { Browser, makeAuth, type TestAuth } from "../../test/support/betterAuth";
+import { SoftAuthenticator } from "../../test/support/webauthn";
 
 type T = ReturnType<typeof initConvexTest>;
 type Expected = { action: string; status?: "success" | "failure"; [k: string]: unknown };
@@ -337,21 +338,37 @@ describe("second factors and passkeys", () => {
     await s.expectNoSecrets();
   });
 
-  test("passkeys: a forged authentication fails; deleting one is recorded", async () => {
+  test("passkeys: added, used to sign in, forged, deleted", async () => {
     const s = setup();
     const { b, id: ada } = await signUp(s, "ada@example.com");
     await s.sync();
-    await s.expectEvents(
-      () => new Browser(s.auth).post("/passkey/verify-authentication", { response: { id: "forged", rawId: "forged", type: "public-key", response: {} } }),
-      [{ action: "user.login.failed", status: "failure", metadata: { method: "passkey" } }],
-    );
+    const device = new SoftAuthenticator();
+    const options = await b.get("/passkey/generate-register-options");
+    const [added] = await s.expectEvents(() => b.post("/passkey/verify-registration", { response: device.register(options.body as { challenge: string }), name: "laptop" }), [
+      { action: "user.passkey.added", actorId: ada, resourceType: "passkey" },
+    ]);
+    expect(s.db.passkey.map((p) => p.id)).toEqual([added.resourceId]);
     await s.expectEvents(() => b.post("/passkey/verify-registration", { response: { id: "x", rawId: "x", type: "public-key", response: {} } }), [
       { action: "user.passkey.added", status: "failure", actorId: ada },
     ]);
-    s.db.passkey.push({ id: "pk_1", name: "laptop", publicKey: "AQID", userId: ada, credentialID: "cred-1", counter: 0, deviceType: "singleDevice", backedUp: false, transports: "internal", createdAt: new Date() });
-    await s.expectEvents(() => b.post("/passkey/delete-passkey", { id: "pk_1" }), [
-      { action: "user.passkey.deleted", actorId: ada, resourceType: "passkey", resourceId: "pk_1" },
+
+    const phone = new Browser(s.auth, "198.51.100.77");
+    const challenge = await phone.get("/passkey/generate-authenticate-options");
+    await s.expectEvents(() => phone.post("/passkey/verify-authentication", { response: device.authenticate(challenge.body as { challenge: string }) }), [
+      { action: "user.login.passkey", actorId: ada, metadata: { method: "passkey" }, context: { ip: "198.51.100.77" } },
     ]);
+    // Another key claiming the same credential: the signature does not verify.
+    const impostor = new SoftAuthenticator();
+    Object.assign(impostor, { credentialId: device.credentialId, counter: 100 });
+    const thief = new Browser(s.auth);
+    const challenge2 = await thief.get("/passkey/generate-authenticate-options");
+    await s.expectEvents(() => thief.post("/passkey/verify-authentication", { response: impostor.authenticate(challenge2.body as { challenge: string }) }), [
+      { action: "user.login.failed", status: "failure", metadata: { method: "passkey", errorCode: "AUTHENTICATION_FAILED" } },
+    ]);
+    await s.expectEvents(() => b.post("/passkey/delete-passkey", { id: added.resourceId }), [
+      { action: "user.passkey.deleted", actorId: ada, resourceType: "passkey", resourceId: added.resourceId },
+    ]);
+    await s.expectNoSecrets();
   });
 });
 
