@@ -296,7 +296,7 @@ describe("second factors and passkeys", () => {
     const totp = async () => s.secret(await createOTP(rawSecret, { digits: 6, period: 30 }).totp());
     const wrong = async () => ((await totp()) === "000000" ? "000001" : "000000");
     await s.expectEvents(async () => b.post("/two-factor/verify-totp", { code: await wrong() }), [
-      { action: "user.mfa.failed", status: "failure", resourceId: ada, metadata: { method: "totp" } },
+      { action: "user.mfa.failed", status: "failure", resourceId: ada, metadata: { method: "totp", errorCode: "INVALID_CODE" } },
     ]);
     await s.expectEvents(async () => b.post("/two-factor/verify-totp", { code: await totp() }), [{ action: "user.mfa.totp_verified", actorId: ada }]);
     const codes = await b.post("/two-factor/generate-backup-codes", { password: "pw-ada@example.com-Secret1" });

@@ -13,6 +13,7 @@ export {
   SECRET_KEYS_EXACT,
   SECRET_VALUE_KINDS,
   isSecretKey,
+  isCodeSecret,
   redactSecretsInText,
 } from "../shared/secrets.js";
 export type { SecretValueKind } from "../shared/secrets.js";
