@@ -344,7 +344,7 @@ describe("second factors and passkeys", () => {
     await s.sync();
     const device = new SoftAuthenticator();
     const options = await b.get("/passkey/generate-register-options");
-    const [added] = await s.expectEvents(() => b.post("/passkey/verify-registration", { response: device.register(options.body as { challenge: string }), name: "laptop" }), [
+    const [added] = await s.expectEvents(async () => b.post("/passkey/verify-registration", { response: await device.register(options.body as { challenge: string }), name: "laptop" }), [
       { action: "user.passkey.added", actorId: ada, resourceType: "passkey" },
     ]);
     expect(s.db.passkey.map((p) => p.id)).toEqual([added.resourceId]);
@@ -354,7 +354,7 @@ describe("second factors and passkeys", () => {
 
     const phone = new Browser(s.auth, "198.51.100.77");
     const challenge = await phone.get("/passkey/generate-authenticate-options");
-    await s.expectEvents(() => phone.post("/passkey/verify-authentication", { response: device.authenticate(challenge.body as { challenge: string }) }), [
+    await s.expectEvents(async () => phone.post("/passkey/verify-authentication", { response: await device.authenticate(challenge.body as { challenge: string }) }), [
       { action: "user.login.passkey", actorId: ada, metadata: { method: "passkey" }, context: { ip: "198.51.100.77" } },
     ]);
     // Another key claiming the same credential: the signature does not verify.
@@ -362,7 +362,7 @@ describe("second factors and passkeys", () => {
     Object.assign(impostor, { credentialId: device.credentialId, counter: 100 });
     const thief = new Browser(s.auth);
     const challenge2 = await thief.get("/passkey/generate-authenticate-options");
-    await s.expectEvents(() => thief.post("/passkey/verify-authentication", { response: impostor.authenticate(challenge2.body as { challenge: string }) }), [
+    await s.expectEvents(async () => thief.post("/passkey/verify-authentication", { response: await impostor.authenticate(challenge2.body as { challenge: string }) }), [
       { action: "user.login.failed", status: "failure", metadata: { method: "passkey", errorCode: "AUTHENTICATION_FAILED" } },
     ]);
     await s.expectEvents(() => b.post("/passkey/delete-passkey", { id: added.resourceId }), [
