@@ -193,11 +193,16 @@ describe("sign-up, sign-in per method, sign-out", () => {
     ]);
     await s.expectEvents(() => new Browser(s.auth).post("/sign-in/email-otp", { email: "ada@example.com", otp }), [{ action: "user.login.email_otp", actorId: ada }]);
 
-    const [anonSignUp, anon] = await s.expectEvents(() => new Browser(s.auth).post("/sign-in/anonymous"), [
+    const guest = new Browser(s.auth);
+    const [anonSignUp, anon] = await s.expectEvents(() => guest.post("/sign-in/anonymous"), [
       { action: "user.signup", metadata: { method: "anonymous" } },
       { action: "user.login.anonymous" },
     ]);
     expect(anon.actorId).toBe(anonSignUp.actorId);
+    // Signed in anonymously already: refused, and recorded as a failed sign-in of that user.
+    await s.expectEvents(() => guest.post("/sign-in/anonymous"), [
+      { action: "user.login.failed", status: "failure", actorId: anon.actorId, metadata: { method: "anonymous" } },
+    ]);
     await s.expectNoSecrets();
   });
 });
@@ -275,6 +280,22 @@ describe("sessions, credentials, email and the account", () => {
     await s.expectEvents(() => b.post("/unlink-account", { accountId: account.id }), [
       { action: "user.account.unlinked", status: "failure", actorId: ada, metadata: { errorCode: "FAILED_TO_UNLINK_LAST_ACCOUNT" } },
     ]);
+    // Linking through the provider's redirect: starting records nothing, the callback records the link.
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const code = new URLSearchParams(String(init?.body ?? "")).get("code");
+      if (String(input instanceof Request ? input.url : input) === "https://github.com/login/oauth/access_token") {
+        return Response.json({ access_token: s.secret(`gho_${code}`), token_type: "bearer", scope: "read:user" });
+      }
+      throw new Error("unexpected fetch");
+    });
+    const started = await s.expectEvents(() => b.post("/link-social", { provider: "github", callbackURL: "/settings" }), []);
+    expect(started).toEqual([]);
+    const link = await b.post("/link-social", { provider: "github", callbackURL: "/settings" });
+    const state = new URL(link.body!.url as string).searchParams.get("state")!;
+    await s.expectEvents(() => b.get(`/callback/github?code=adagh&state=${state}`), [
+      { action: "user.account.linked", actorId: ada, metadata: { provider: "github" } },
+    ]);
+    expect(s.db.account.some((x) => x.accountId === "gh-adagh")).toBe(true);
     await s.expectNoSecrets();
   });
 });
