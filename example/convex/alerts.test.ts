@@ -28,6 +28,10 @@ describe("event alerts", () => {
   test("a committed event that matches a rule schedules its function once, with the event", async () => {
     const t = initConvexTest();
     const id = await t.mutation(api.alerts.logEvent, { action: "security.unauthorized_access", summary: "token Bearer abcdefghijklmnop1234 refused" });
+    // Committed with the event as a scheduled call, not run inside the logging transaction: nothing has run yet.
+    expect(await t.run(async (ctx) => await ctx.db.query("alertsReceived").collect())).toEqual([]);
+    const pending = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
+    expect(pending.map((f) => [f.name, f.state.kind])).toEqual([["alerts:notify", "pending"]]);
     const got = await received(t);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ rule: "critical", kind: "event", eventId: id });
