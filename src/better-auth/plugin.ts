@@ -24,6 +24,7 @@ import type { LogEventArgs } from "../client/types.js";
 import {
   asSession,
   deriveIdentifierKey,
+  returnedUserId,
   hashIdentifier,
   obj,
   redirectError,
@@ -240,7 +241,9 @@ export function auditTrail(options: AuditTrailOptions): BetterAuthPlugin {
       metadata.httpStatus = error.status;
     }
     const actorSession = s.session ?? s.newSession;
-    const actorId = spec.actor?.(s) ?? (s.apiKeyId !== undefined ? `apikey:${s.apiKeyId}` : actorSession?.user.id);
+    // With no session at all (a sign-up without auto sign-in), the user the call returned acted.
+    const actorId =
+      spec.actor?.(s) ?? (s.apiKeyId !== undefined ? `apikey:${s.apiKeyId}` : (actorSession?.user.id ?? (failed ? undefined : returnedUserId(s.returned))));
     if (actorSession?.session.impersonatedBy !== undefined && spec.actor === undefined) metadata.impersonatedBy = actorSession.session.impersonatedBy;
     if (s.apiKeyId !== undefined) metadata.onBehalfOf = actorSession?.user.id;
 
@@ -279,7 +282,9 @@ export function auditTrail(options: AuditTrailOptions): BetterAuthPlugin {
       actor: signUp ? { id, type: "user" } : { id: "better-auth", type: "system" },
       resourceType: "user",
       resourceId: id,
-      summary: signUp ? `Sign-up (${spec?.method?.replace("_", " ") ?? "server"})` : kind === "create" ? "User created by server code" : "User deleted by server code",
+      summary: signUp
+        ? `Sign-up (${spec?.method?.replace("_", " ") ?? "server"})`
+        : `User ${kind === "create" ? "created" : "deleted"} ${ctx === null ? "by server code" : `during ${ctx.path ?? "a call"}`}`,
       metadata: signUp ? { method: spec?.method ?? "server" } : {},
       ...(ctx !== null ? { context: requestContext(ctx, ctx.path ?? "?") } : {}),
       tags,
