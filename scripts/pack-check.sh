@@ -6,7 +6,8 @@
 #   3. makes a scratch Convex app in a temp dir OUTSIDE the repo, installs the tarball there
 #      with the exact convex / convex-test / @edge-runtime/vm / vitest / typescript versions
 #      from this repo's package.json (react too, the optional peer of ./react)
-#   4. imports the package's entry points in plain Node (ESM resolution of dist/)
+#   4. imports the package's entry points in plain Node (ESM resolution of dist/), the BetterAuth
+#      plugin (`convex-audit-log/better-auth`, with better-auth, its optional peer, installed) included
 #   5. writes a tiny app (convex.config.ts with app.use(auditLog), schema, one mutation that
 #      logs an event with a PII field, one query that reads it back with queryByResource)
 #   6. generates convex/_generated with the offline codegen (scripts/convex-codegen)
@@ -41,7 +42,7 @@ case "$work" in "$repo"/*) fail "scratch dir $work is inside the repo" ;; esac
 cd "$repo"
 version_of() { node -e 'const p=require("./package.json");const n=process.argv[1];const v=(p.devDependencies||{})[n]??(p.dependencies||{})[n]??(p.peerDependencies||{})[n];if(!v){console.error("no version for "+n+" in package.json");process.exit(1)}console.log(v)' "$1"; }
 deps=()
-for name in convex convex-test @edge-runtime/vm vitest typescript react; do
+for name in convex convex-test @edge-runtime/vm vitest typescript react better-auth; do
   deps+=("$name@$(version_of "$name")")
 done
 
@@ -120,6 +121,13 @@ const react = await import("convex-audit-log/react").catch((e) => {
   console.log("  warning: convex-audit-log/react not importable yet:", e.code ?? e.message);
 });
 if (react && Object.keys(react).length === 0) throw new Error("convex-audit-log/react exports nothing");
+const betterAuth = await import("convex-audit-log/better-auth");
+for (const name of ["auditTrail", "convexSink", "httpSink", "signDelivery", "verifyDelivery"]) {
+  if (typeof betterAuth[name] !== "function") throw new Error("convex-audit-log/better-auth has no " + name);
+}
+const plugin = betterAuth.auditTrail({ sink: { send: async () => {} } });
+if (plugin.id !== "convex-audit-log" || !plugin.hooks?.after?.length) throw new Error("auditTrail() is not a BetterAuth plugin");
+console.log("  ok: convex-audit-log/better-auth:", Object.keys(betterAuth.BETTER_AUTH_ENDPOINTS).length, "endpoints");
 const testEntry = import.meta.resolve("convex-audit-log/test");
 if (!testEntry.includes("/node_modules/convex-audit-log/src/test.ts")) throw new Error("convex-audit-log/test resolves to " + testEntry);
 console.log("  ok: convex-audit-log, convex.config(.js)" + (react ? ", react" : "") + "; ./test ->", testEntry.replace(/^file:\/\//, ""));

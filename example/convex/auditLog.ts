@@ -57,6 +57,7 @@ export const {
   proveEvent,
   proveConsistency,
   latestCheckpoint,
+  openViewer,
 } = exposeAuditLogApi(components.auditLog, {
   // The report runs' own events get this log's redaction settings.
   auditLog,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { AuditActions, BUILTIN_ACTIONS } from "convex-audit-log";
+import { ACTIONS_BY_CATEGORY, AuditActions, BUILTIN_ACTIONS, SIGN_IN_ACTIONS } from "convex-audit-log";
 import { typedAuditLog } from "./auditLog";
 import { initConvexTest } from "./setup.test-helper";
 
@@ -20,11 +20,30 @@ describe("action catalog", () => {
       // The transparency log: what retention deleted (listed leaves), and a subject erased.
       "AUDIT_RETENTION_DELETED", "AUDIT_SUBJECT_ERASED",
     ];
-    expect(Object.keys(AuditActions).sort()).toEqual([...seedNames, ...packageNames].sort());
     for (const name of [...seedNames, ...packageNames]) {
       const action = AuditActions[name as keyof typeof AuditActions];
+      expect(action, name).toBeTypeOf("string");
       expect(BUILTIN_ACTIONS[action]).toBeDefined();
     }
+    // The original values are a contract: stored events and anomaly rules name them.
+    expect(AuditActions).toMatchObject({
+      USER_LOGIN: "user.login", USER_LOGIN_FAILED: "user.login.failed", USER_LOGOUT: "user.logout",
+      USER_SIGNUP: "user.signup", MFA_ENABLED: "user.mfa.enabled", API_KEY_REVOKED: "api_key.revoked",
+      UNAUTHORIZED_ACCESS: "security.unauthorized_access", RECORD_DELETED: "record.deleted",
+    });
+  });
+
+  test("every constant is a distinct action with an entry; at least 45 auth, organization, member and admin actions", () => {
+    const values = Object.values(AuditActions);
+    expect(new Set(values).size).toBe(values.length);
+    expect(Object.keys(BUILTIN_ACTIONS).sort()).toEqual([...values].sort());
+    const identity = (["auth", "organization", "member", "admin"] as const).flatMap((c) => ACTIONS_BY_CATEGORY[c] ?? []);
+    expect(identity.length).toBeGreaterThanOrEqual(45);
+    for (const c of ["auth", "organization", "member", "admin", "security"] as const) {
+      for (const action of ACTIONS_BY_CATEGORY[c] ?? []) expect(BUILTIN_ACTIONS[action].category).toBe(c);
+    }
+    // Every sign-in method has its own success action; failures share one.
+    expect(SIGN_IN_ACTIONS.every((a) => BUILTIN_ACTIONS[a].category === "auth")).toBe(true);
   });
 
   test("an app catalog sets category and severity, and a misspelt action is a type error", async () => {

@@ -115,7 +115,7 @@ describe("eventsOverTime", () => {
     expect(globex.buckets.map((b) => b.total)).toEqual([0, 2]);
   });
 
-  test("scoped as the exposed getStats is: org-admin its organisation, a user and an anonymous caller refused", async () => {
+  test("scoped as the exposed getStats is: org-admin its organisation, a user her own events, an anonymous caller refused", async () => {
     const t = await seed();
     const args = { toTimestamp: to, bucketMinutes: 60, buckets: 4 };
     const olga = t.withIdentity(OLGA as never);
@@ -129,8 +129,12 @@ describe("eventsOverTime", () => {
       return mine;
     };
     expect(await same(olga, "globex")).toBe("FORBIDDEN");
-    expect(await same(t.withIdentity(ADA as never))).toBe("FORBIDDEN");
     expect(await same(t)).toBe("UNAUTHORIZED");
+    // A plain user's buckets are her own events only.
+    const ada = t.withIdentity(ADA as never);
+    const own = await ada.query(api.auditLog.getStats, window);
+    expect(own.topActors.every((a) => a.actorId === ADA.subject)).toBe(true);
+    expect((await ada.query(api.dashboard.eventsOverTime, args)).buckets.reduce((n, b) => n + b.total, 0)).toBe(own.totalCount);
   });
 
   test("bad arguments are INVALID_ARGUMENT", async () => {

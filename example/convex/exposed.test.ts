@@ -35,8 +35,12 @@ describe("exposeAuditLogApi: the auth result scopes every row", () => {
     const mine = await alice.query(api.auditLog.queryByActor, { actorId: "alice", limit: 50 });
     expect(mine.map((e) => e.actorId)).toEqual(["alice"]);
     expect(await codeOf(alice.query(api.auditLog.queryByActor, { actorId: "bob" }))).toBe("FORBIDDEN");
-    expect(await codeOf(alice.query(api.auditLog.queryByResource, { resourceType: "docs", resourceId: "d1" }))).toBe("FORBIDDEN");
-    expect(await codeOf(alice.query(api.auditLog.watchCritical, { severity: ["critical"] }))).toBe("FORBIDDEN");
+    // A shared resource's history and the critical feed show her own events only (bob's critical one is not hers).
+    expect((await alice.query(api.auditLog.queryByResource, { resourceType: "docs", resourceId: "d1" })).map((e) => e.actorId)).toEqual(["alice"]);
+    expect(await alice.query(api.auditLog.watchCritical, { severity: ["critical"] })).toEqual([]);
+    expect((await alice.query(api.auditLog.watchCritical, { severity: ["info"] })).map((e) => e.actorId)).toEqual(["alice"]);
+    expect(await codeOf(alice.query(api.auditLog.queryByResource, { resourceType: "docs", resourceId: "d1", tenantId: "org1" }))).toBe("FORBIDDEN");
+    expect(await codeOf(alice.query(api.auditLog.queryByTenant, { tenantId: "org1" }))).toBe("FORBIDDEN");
     expect(await alice.query(api.auditLog.get, { id: ids[1] })).toBeNull();
     expect((await alice.query(api.auditLog.get, { id: ids[0] }))?._id).toBe(ids[0]);
   });

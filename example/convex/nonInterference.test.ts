@@ -23,8 +23,9 @@ const MINUTE = 60_000;
 
 // The caller's scope comes from the token's subject: "user:<id>" or "tenant:<id>".
 const probe = exposeAuditLogApi(components.auditLog, {
-  // convex-test numbers request ids with one counter for the whole file, so the two logs'
-  // report events would differ in the id's digits; the ids are not what is compared here.
+  // Without the request's context on the reports' own events: convex-test numbers request ids
+  // from one counter per process, so an export's own request event would be a byte longer in
+  // one world than the other whenever the two counters straddle a power of ten (seed 1223182212).
   auditLog: new AuditLog(components.auditLog, { captureRequestContext: false }),
   auth: async (ctx) => {
     const subject = (await ctx.auth.getUserIdentity())?.subject ?? "";

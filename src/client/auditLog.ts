@@ -5,18 +5,23 @@
  */
 import type { FunctionReference, PaginationOptions } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { AuditActions, lookupAction, type ActionCatalog } from "../shared/catalog.js";
+import { AuditActions, type ActionCatalog } from "../shared/catalog.js";
 import { auditError } from "../shared/errors.js";
-import { checkFiltersShape, type SearchFilters, type SearchPage } from "../shared/filters.js";
+import { checkFiltersShape, recordedFilters, type SearchFilters, type SearchPage } from "../shared/filters.js";
 import { checkBulkSize, checkEventShape, validateEventInput } from "../shared/prepare.js";
 import { encodedSize } from "../shared/values.js";
 import type { Report, ReportExport } from "../shared/report.js";
 import type { CleanupBatchResult, CleanupRun, LegalHold, RetentionPolicies } from "../shared/retention.js";
 import type { Anomaly, AuditStats, RollupResult, StatsStatus } from "../shared/stats.js";
-import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions, type RequestContext } from "../shared/validators.js";
+import { LIMITS, type AuditEvent, type EventInput, type EventPage, type LogOptions } from "../shared/validators.js";
 import type { CheckpointDoc, ConsistencyProof, ErasureResult, EventProof, LatestCheckpoint, SealResult, SealStatus, VerifyReport } from "../shared/integrity.js";
+import { checkAlertRules, checkAnomalyAlerts, sendEventAlerts } from "./alerts.js";
+import { auditedAction, auditedHttpAction, auditedMutation, type AuditedMutationOptions, type AuditedOptions } from "./audited.js";
+import { ingestHandler, type IngestOptions } from "./ingest.js";
+import { identityActor, needsIdentity, requestContext, toInput, type InputRules } from "./inputs.js";
 import * as integrity from "./integrity.js";
 import * as reports from "./reports.js";
+import { tableTrigger, type TableChange, type TriggerOptions } from "./triggers.js";
 import type {
   ActionOf,
   ActorQuery,
@@ -58,11 +63,21 @@ const DEFAULT_LIMIT = 50;
  */
 export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   private readonly logOptions: LogOptions;
+  private readonly rules: InputRules;
 
   constructor(
     public readonly component: ComponentApi,
     public readonly options: AuditLogOptions<C> = {},
   ) {
+    checkAlertRules(options.alerts, options.anomalyAlerts);
+    this.rules = {
+      catalog: options.actions,
+      actorFromAuth: options.actorFromAuth !== false,
+      actorFromIdentity: options.actorFromIdentity,
+      strictActions: options.strictActions === true,
+      strictActor: options.strictActor === true,
+      flatMetadata: options.flatMetadata === true,
+    };
     this.logOptions = {};
     if (options.piiFields !== undefined) this.logOptions.piiFields = options.piiFields;
     if (options.redactDefaults !== undefined) this.logOptions.redactDefaults = options.redactDefaults;
@@ -73,8 +88,7 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
 
   /** Records one event, in the caller's transaction when called from a mutation. */
   async log(ctx: RunMutationCtx, event: LogEventArgs<ActionOf<C>>): Promise<string> {
-    const [input] = await this.toInputs(ctx, [event]);
-    return await ctx.runMutation(this.component.log.log, { event: input, options: this.logOptions });
+    return (await this.write(ctx, [event], false))[0];
   }
 
   /** Records a change with its before/after states and a structured diff. */
@@ -88,9 +102,86 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
       throw auditError("TOO_MANY_EVENTS", `logBulk takes at most ${LIMITS.maxBulk} events; got ${events.length}`, "events");
     }
     if (events.length === 0) return [];
+    return await this.write(ctx, events, true);
+  }
+
+  /**
+   * Stores events (one through `log.log`, several through `log.logBulk`,
+   * with `extra` redaction for this call), then schedules the alerts they
+   * match, in the caller's transaction.
+   */
+  private async write(ctx: RunMutationCtx, events: LogChangeArgs[], bulk: boolean, extra: Partial<LogOptions> = {}): Promise<string[]> {
     const inputs = await this.toInputs(ctx, events);
-    checkBulkSize(inputs.map((e) => encodedSize(e)));
-    return await ctx.runMutation(this.component.log.logBulk, { events: inputs, options: this.logOptions });
+    const options = { ...this.logOptions, ...extra };
+    let ids: string[];
+    if (!bulk) {
+      ids = [await ctx.runMutation(this.component.log.log, { event: inputs[0], options })];
+    } else {
+      checkBulkSize(inputs.map((e) => encodedSize(e)));
+      ids = await ctx.runMutation(this.component.log.logBulk, { events: inputs, options });
+    }
+    if (this.options.alerts !== undefined && this.options.alerts.length > 0) {
+      await sendEventAlerts(ctx, this.options.alerts, inputs, ids, this.options.redactDefaults !== false);
+    }
+    return ids;
+  }
+
+  /**
+   * Logs a change with this call's own extra redaction (what `trigger`'s
+   * per-table `piiFields` use): the AuditLog's fields and these.
+   */
+  async logChangeWith(ctx: RunMutationCtx, event: LogChangeArgs<ActionOf<C>>, redact: Pick<LogOptions, "piiFields">): Promise<string> {
+    const piiFields = [...(this.logOptions.piiFields ?? []), ...(redact.piiFields ?? [])];
+    return (await this.write(ctx, [event], false, piiFields.length > 0 ? { piiFields } : {}))[0];
+  }
+
+  /**
+   * A convex-helpers `Triggers` function for one table: every insert,
+   * update (patch or replace) and delete through the wrapped `ctx.db` is
+   * logged with its diff and the acting user, in the same transaction.
+   * `triggers.register("projects", auditLog.trigger({ resourceType: "projects" }))`.
+   */
+  trigger<Doc extends object = Record<string, unknown>>(options: TriggerOptions<Doc>): (ctx: RunMutationCtx, change: TableChange<Doc>) => Promise<void> {
+    return tableTrigger<Doc>(this as never, options);
+  }
+
+  /**
+   * Your `mutation` builder (or a convex-helpers `customMutation`) whose
+   * mutations record their failures: `onFailure: "commit"` commits the
+   * failure and resolves to `{ auditFailure }` (`throwIfAuditFailure` throws
+   * the original error again); `"throw"` throws it, and nothing can be
+   * committed. See README "Failures that survive rollback".
+   */
+  auditedMutation<B extends (def: never) => unknown>(builder: B, options: AuditedMutationOptions): B {
+    return auditedMutation(this, builder, options);
+  }
+
+  /** Your `action` builder whose actions record a failure (committed) before throwing it on. */
+  auditedAction<B extends (def: never) => unknown>(builder: B, options: AuditedOptions = {}): B {
+    return auditedAction(this, builder, options);
+  }
+
+  /** Your `httpAction` whose handlers record a thrown error or a 5xx answer. */
+  auditedHttpAction<B extends (handler: never) => unknown>(builder: B, options: AuditedOptions & { name?: string } = {}): B {
+    return auditedHttpAction(this, builder, options);
+  }
+
+  /**
+   * An HTTP action handler that stores events a trusted server delivers
+   * signed (the BetterAuth plugin's `httpSink`):
+   * `http.route({ path: "/audit/ingest", method: "POST", handler: httpAction(auditLog.ingestHandler({ secret: () => process.env.AUDIT_INGEST_SECRET })) })`.
+   */
+  ingestHandler(options: IngestOptions): (ctx: RunMutationCtx, request: Request) => Promise<Response> {
+    return ingestHandler(this, options);
+  }
+
+  /**
+   * Checks the `anomalyAlerts` rules now and calls the function of each
+   * rule that fires, at most once per its window. Call it from a mutation
+   * your cron runs (every minute, say); returns the rules that alerted.
+   */
+  async checkAnomalyAlerts(ctx: RunMutationCtx & RunQueryCtx, args: { now?: number } = {}): Promise<string[]> {
+    return await checkAnomalyAlerts(this.component, ctx, this.options.anomalyAlerts ?? [], args.now ?? Date.now());
   }
 
   /** One event by id, or null. With `tenantId`, null unless it belongs to that tenant. */
@@ -365,9 +456,43 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
     return await ctx.runQuery(this.component.retention.listHolds, args);
   }
 
+  // ---- Access to the log itself ------------------------------------------------
+
+  /**
+   * Records that someone opened a view of the audit log (`audit.log.viewed`):
+   * who (the `viewer` you pass, else the authenticated user), under which
+   * scope, with which filters. The exposed `openViewer` calls it.
+   */
+  async recordView(
+    ctx: RunMutationCtx,
+    args: {
+      filters?: SearchFilters;
+      view?: string;
+      scope?: string;
+      tenantId?: string;
+      viewer?: string;
+      resource?: { resourceType: string; resourceId: string };
+    } = {},
+  ): Promise<string> {
+    const filters = await recordedFilters((args.filters ?? {}) as Record<string, unknown>);
+    return await this.log(ctx, {
+      action: AuditActions.AUDIT_LOG_VIEWED,
+      ...(args.viewer !== undefined ? { actorId: args.viewer } : {}),
+      ...(args.tenantId !== undefined ? { tenantId: args.tenantId } : {}),
+      summary: `Audit log opened${args.view ? ` (${args.view.slice(0, 64)})` : ""}`,
+      // The resource a grant opened goes in metadata, not resourceId: the view is not an event of that resource's history.
+      metadata: {
+        filters,
+        ...(args.scope !== undefined ? { scope: args.scope } : {}),
+        ...(args.view !== undefined ? { view: args.view.slice(0, 128) } : {}),
+        ...(args.resource !== undefined ? { resource: args.resource } : {}),
+      },
+    } as LogEventArgs<ActionOf<C>>);
+  }
+
   /** Who changes a policy or a hold: the caller's `by`, else the authenticated user. */
   private async withBy<T extends { by?: string }>(ctx: RunMutationCtx, args: T): Promise<T> {
-    if (args.by !== undefined || ctx.auth === undefined || this.options.actorFromAuth === false) return args;
+    if (args.by !== undefined || ctx.auth === undefined || !this.rules.actorFromAuth) return args;
     const identity = await ctx.auth.getUserIdentity();
     return identity === null ? args : { ...args, by: identity.subject };
   }
@@ -393,82 +518,14 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
   private async toInputs(ctx: RunMutationCtx, events: LogChangeArgs[]): Promise<EventInput[]> {
     // Shape first: a null, a typo'd field or a wrong type is a typed error, before anything reads the events.
     events.forEach((event, i) => checkEventShape(event, events.length > 1 ? `events[${i}]` : ""));
-    const needsActor = events.some((e) => (e.actorId ?? e.actor?.id) == null);
-    const identity =
-      needsActor && this.options.actorFromAuth !== false && ctx.auth
-        ? await ctx.auth.getUserIdentity()
-        : null;
+    const identity = needsIdentity(events, this.rules) && ctx.auth ? await ctx.auth.getUserIdentity() : null;
+    const signedIn = identityActor(identity, this.rules);
     const request = this.options.captureRequestContext === false ? undefined : await requestContext(ctx);
     return events.map((event, i) => {
-      const input = toInput(event, identity, request, this.options.actions);
-      validateEventInput(input, events.length > 1 ? `events[${i}]` : "");
+      const at = events.length > 1 ? `events[${i}]` : "";
+      const input = toInput(event, signedIn, request, this.rules, at);
+      validateEventInput(input, at);
       return input;
     });
   }
 }
-
-type Identity = { subject: string; name?: string } | null;
-
-function toInput(
-  event: LogChangeArgs,
-  identity: Identity,
-  request: RequestContext | undefined,
-  catalog: ActionCatalog | undefined,
-): EventInput {
-  if (typeof event !== "object" || event === null) {
-    throw auditError("INVALID_ARGUMENT", "an event must be an object", "event");
-  }
-  const { actorId, actor, context, metadata, before, after, ...rest } = event;
-  const input: EventInput = { ...rest } as EventInput;
-  for (const key of Object.keys(input) as (keyof EventInput)[]) {
-    if (input[key] === undefined) delete input[key];
-  }
-  const info = typeof event.action === "string" ? lookupAction(event.action, catalog) : undefined;
-  if (input.category === undefined && info) input.category = info.category;
-  if (input.severity === undefined && info) input.severity = info.severity;
-
-  const explicitId = actorId ?? actor?.id ?? undefined;
-  const actorFields = { ...actor };
-  delete actorFields.id;
-  if (explicitId !== undefined) {
-    input.actorId = explicitId;
-  } else if (identity) {
-    input.actorId = identity.subject;
-    actorFields.type ??= "user";
-    if (actorFields.name === undefined && identity.name !== undefined) actorFields.name = identity.name;
-  }
-  const cleanActor = Object.fromEntries(Object.entries(actorFields).filter(([, v]) => v !== undefined));
-  if (Object.keys(cleanActor).length > 0) input.actor = cleanActor;
-
-  const ctxFields = Object.fromEntries(
-    Object.entries({ ...request, ...context }).filter(([, v]) => v !== undefined && v !== null),
-  );
-  if (Object.keys(ctxFields).length > 0) input.context = ctxFields;
-  if (metadata !== undefined) input.metadata = metadata;
-  if (before !== undefined) input.before = before;
-  if (after !== undefined) input.after = after;
-  return input;
-}
-
-async function requestContext(ctx: RunMutationCtx): Promise<RequestContext | undefined> {
-  const meta = ctx.meta;
-  if (meta?.getRequestMetadata === undefined) return undefined;
-  const out: RequestContext = {};
-  try {
-    const m = await meta.getRequestMetadata();
-    if (m.ip) out.ip = m.ip;
-    if (m.userAgent) out.userAgent = m.userAgent.slice(0, LIMITS.maxContextFieldLength);
-    if (m.requestId) out.requestId = m.requestId;
-  } catch {
-    // Not every runtime has request metadata (e.g. older backends); the event is still logged.
-  }
-  try {
-    const fn = await meta.getFunctionMetadata?.();
-    if (fn?.name) out.source = fn.name;
-  } catch {
-    // As above.
-  }
-  return out;
-}
-
-

@@ -4,10 +4,14 @@
  *
  * - `null` / `undefined`: refused (UNAUTHORIZED).
  * - a string (the viewer's user id), or `{ actorId }`: the viewer's own
- *   events only. `queryByActor` for anyone else is FORBIDDEN, and so are the
- *   queries that would show other people's events (by resource, by tenant,
- *   watchCritical, getStats, detectAnomalies); `get` of someone else's
- *   event reads as missing.
+ *   events only. `queryByResource` is their own events on that resource,
+ *   `watchCritical` their own events at those severities, `getStats` their
+ *   own statistics; `queryByActor` for anyone else, `queryByTenant` and
+ *   `detectAnomalies` are FORBIDDEN; `get` of someone else's event reads as
+ *   missing.
+ * - `{ grant: { resourceType, resourceId, tenantId? } }`: the whole history
+ *   of that one resource (the app checked the caller may see it), through
+ *   `queryByResource` and `get`; anything else is FORBIDDEN.
  * - `{ tenantId }`: every query is confined to that tenant's events through
  *   the tenant-first indexes; a tenant argument naming another tenant is
  *   FORBIDDEN.
@@ -24,6 +28,7 @@
  * callback sees them as `{ type: "report", mutation: ... }`, not as reads.
  */
 import {
+  log,
   mutationGeneric,
   paginationOptsValidator,
   queryGeneric,
@@ -34,8 +39,8 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { auditError } from "../shared/errors.js";
-import { vSearchFilters, vSearchPage, type ReadScope, type SearchFilters, type SearchPage } from "../shared/filters.js";
-import { LIMITS, vEvent, vEventPage, vSeverity, type AuditEvent, type EventPage } from "../shared/validators.js";
+import { vSearchFilters, vSearchPage, type SearchFilters, type SearchPage } from "../shared/filters.js";
+import { vEvent, vEventPage, vSeverity, type AuditEvent, type EventPage } from "../shared/validators.js";
 import { vAnomaly, vAnomalyRule, vStats, type Anomaly, type AuditStats } from "../shared/stats.js";
 import {
   vExportArgs,
@@ -58,38 +63,23 @@ import {
   type LatestCheckpoint,
 } from "../shared/integrity.js";
 import { AuditLog } from "./auditLog.js";
+import {
+  checkGrant,
+  noTenantForUser,
+  notForUsers,
+  readScope,
+  resolveScope,
+  tenantFor,
+  type AuditOperation,
+  type AuditScope,
+  type Resolved,
+} from "./scope.js";
 import type { ReportFilters } from "./types.js";
 
-export type AuditScope =
-  | string
-  | { actorId: string; tenantId?: undefined; admin?: undefined }
-  | { tenantId: string; actorId?: undefined; admin?: undefined }
-  | { admin: true; actorId?: undefined; tenantId?: undefined };
-
-export type AuditOperation =
-  | { type: "read"; query: "get"; id: string }
-  | { type: "read"; query: "queryByResource"; resourceType: string; resourceId: string; tenantId?: string }
-  | { type: "read"; query: "queryByActor"; actorId: string; tenantId?: string }
-  | { type: "read"; query: "queryByTenant"; tenantId: string }
-  | { type: "read"; query: "watchCritical"; tenantId?: string }
-  | { type: "read"; query: "search"; filters: SearchFilters }
-  | { type: "read"; query: "getStats"; tenantId?: string }
-  | { type: "read"; query: "detectAnomalies"; tenantIds: Array<string | undefined> }
-  | { type: "read"; query: "getReportExport"; jobId: string }
-  // The transparency log: a receipt is of one event in the caller's scope; checkpoints and
-  // consistency proofs say only the log's size and roots, which every receipt carries anyway.
-  | { type: "read"; query: "proveEvent"; eventId: string }
-  | { type: "read"; query: "proveConsistency"; oldSize: number; newSize?: number }
-  | { type: "read"; query: "latestCheckpoint" }
-  // Report calls write (their own audit event; an export job and its files), so
-  // they are not "read": a callback that refuses anything but reads to anonymous
-  // callers refuses these too. `filters` are the caller's, before scoping.
-  | { type: "report"; mutation: "generateReport"; startDate: number; endDate: number; format: string; filters: SearchFilters }
-  | { type: "report"; mutation: "exportReport"; startDate: number; endDate: number; format: string; filters: SearchFilters }
-  | { type: "report"; mutation: "cancelReportExport"; jobId: string };
+export type { AuditOperation, AuditScope, ResourceGrant } from "./scope.js";
 
 /** The AuditLog methods the exposed report calls run through. */
-type ReportRunner = Pick<AuditLog, "generateReport" | "exportReport" | "getReportExport" | "cancelReportExport">;
+type ReportRunner = Pick<AuditLog, "generateReport" | "exportReport" | "getReportExport" | "cancelReportExport" | "recordView">;
 
 export type ExposeOptions<DataModel extends GenericDataModel> = {
   auth: (
@@ -101,59 +91,14 @@ export type ExposeOptions<DataModel extends GenericDataModel> = {
    * apply to the events the report calls write. Default: `new AuditLog(component)`.
    */
   auditLog?: ReportRunner;
+  /**
+   * On Convex Enterprise, send every exposed read (and report run) to
+   * Convex's `log.audit`, which records a query each time its result is
+   * streamed to a subscriber: the per-read trail this component cannot
+   * keep (queries cannot write). A no-op elsewhere.
+   */
+  mirrorReadsToConvexAudit?: boolean;
 };
-
-type Resolved = { kind: "admin" } | { kind: "tenant"; tenantId: string } | { kind: "viewer"; actorId: string };
-
-const SCOPE_SHAPES = "a user id, { actorId }, { tenantId } or { admin: true }";
-
-/**
- * What the auth callback returned, checked: exactly one of the scope shapes,
- * or nothing (UNAUTHORIZED). Anything else (two keys at once, an empty or
- * overlong id, `admin: "yes"`) is a typed error, never a wider scope.
- */
-function resolve(scope: unknown): Resolved {
-  if (scope === null || scope === undefined || scope === "") {
-    throw auditError("UNAUTHORIZED", "sign in to read the audit log");
-  }
-  const bad = (what: string) => auditError("INVALID_CONFIG", `the auth callback returned ${what}; a scope is ${SCOPE_SHAPES}`);
-  const id = (value: unknown, what: string) => {
-    if (typeof value !== "string" || value.length === 0 || value.length > LIMITS.maxIdLength) throw bad(`an unusable ${what}`);
-    return value;
-  };
-  if (typeof scope === "string") return { kind: "viewer", actorId: id(scope, "user id") };
-  if (typeof scope !== "object" || Array.isArray(scope)) throw bad(`a ${typeof scope}`);
-  const fields = Object.entries(scope as Record<string, unknown>).filter(([, value]) => value !== undefined);
-  if (fields.length !== 1) throw bad(`an object with ${fields.map(([k]) => k).join(" and ") || "no fields"}`);
-  const [[key, value]] = fields;
-  if (key === "admin" && value === true) return { kind: "admin" };
-  if (key === "tenantId") return { kind: "tenant", tenantId: id(value, "tenantId") };
-  if (key === "actorId") return { kind: "viewer", actorId: id(value, "actorId") };
-  throw bad(`{ ${key} }`);
-}
-
-/** The scope the component confines a read or a report to (none for an admin). */
-function readScope(scope: Resolved): ReadScope | undefined {
-  if (scope.kind === "viewer") return { actorId: scope.actorId };
-  if (scope.kind === "tenant") return { tenantId: scope.tenantId };
-  return undefined;
-}
-
-/** The tenant a scoped query must read under; FORBIDDEN if the caller asked for another. */
-function tenantFor(scope: Resolved, requested: string | undefined, path = "tenantId"): string | undefined {
-  if (scope.kind === "admin") return requested;
-  if (scope.kind === "tenant") {
-    if (requested !== undefined && requested !== scope.tenantId) {
-      throw auditError("FORBIDDEN", "that tenant's audit log is not yours to read", path);
-    }
-    return scope.tenantId;
-  }
-  return requested;
-}
-
-function viewerOnly(scope: Resolved, what: string): void {
-  if (scope.kind === "viewer") throw auditError("FORBIDDEN", `${what} shows other people's events; your scope is your own`);
-}
 
 /**
  * Whether a viewer may see an export job: they asked for it, and what it
@@ -163,6 +108,26 @@ function viewerOnly(scope: Resolved, what: string): void {
 function viewersJob(job: ReportExport, actorId: string): boolean {
   const actors = job.filters.actorIds;
   return job.requestedBy === actorId && actors !== undefined && actors.length > 0 && actors.every((a) => a === actorId);
+}
+
+/**
+ * One exposed read, sent to Convex's `log.audit` (Enterprise): which
+ * operation, under which scope, from where. Convex emits it each time the
+ * query's result is streamed, cache hits included.
+ */
+async function mirrorRead(op: AuditOperation, scope: Resolved): Promise<void> {
+  const who =
+    scope.kind === "viewer" ? { actorId: scope.actorId } : scope.kind === "tenant" ? { tenantId: scope.tenantId } : scope.kind === "grant" ? { ...scope.grant } : {};
+  await log.audit({
+    action: "audit.log.read",
+    operation: op.type === "read" ? op.query : op.mutation,
+    scope: scope.kind,
+    ...who,
+    ip: log.vars.ip,
+    userAgent: log.vars.userAgent,
+    requestId: log.vars.requestId,
+    timestamp: log.vars.now,
+  });
 }
 
 /** What every report run takes, as the exposed functions receive it. */
@@ -178,7 +143,11 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
   component: ComponentApi,
   options: ExposeOptions<DataModel>,
 ) {
-  const scopeOf = async (ctx: GenericQueryCtx<DataModel>, op: AuditOperation) => resolve(await options.auth(ctx, op));
+  const scopeOf = async (ctx: GenericQueryCtx<DataModel>, op: AuditOperation) => {
+    const scope = resolveScope(await options.auth(ctx, op));
+    if (options.mirrorReadsToConvexAudit) await mirrorRead(op, scope);
+    return scope;
+  };
   const reports: ReportRunner = options.auditLog ?? new AuditLog(component);
   /** The caller, as the report's own events name them: a viewer by the scope's id, others by their auth identity (AuditLog's default). */
   const requester = (scope: Resolved) => (scope.kind === "viewer" ? scope.actorId : undefined);
@@ -200,13 +169,14 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       ...args,
       includeFields: args.includeFields as ReportField[] | undefined,
       filters: filters as ReportFilters,
-      scope: readScope(scope),
+      scope: readScope(scope, "a report"),
       requestedBy: requester(scope),
     };
   };
   const jobRef = (scope: Resolved, jobId: string) => ({ jobId, tenantId: scope.kind === "tenant" ? scope.tenantId : undefined });
   /** An export job the scope may see, or null (absent, another tenant's, someone else's): scoped callers learn nothing. */
   const visibleJob = async (ctx: GenericQueryCtx<DataModel>, scope: Resolved, jobId: string): Promise<ReportExport | null> => {
+    if (scope.kind === "grant") return null;
     const job = await reports.getReportExport(ctx, jobRef(scope, jobId));
     if (job === null || (scope.kind === "viewer" && !viewersJob(job, scope.actorId))) return null;
     return job;
@@ -220,8 +190,13 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
     paginationOpts: PaginationOptions,
   ): Promise<EventPage> => {
     const scope = await scopeOf(ctx, { type: "read", query: "queryByResource", ...args });
-    viewerOnly(scope, "a resource's history");
-    return await ctx.runQuery(q.queryByResource, { ...args, tenantId: tenantFor(scope, args.tenantId), paginationOpts });
+    if (scope.kind === "viewer") {
+      // A user's view of a shared history: their own events on it (by_actor_resource), in every tenant.
+      noTenantForUser(scope, args.tenantId, "a resource's history");
+      return await ctx.runQuery(q.queryByResource, { ...args, actorId: scope.actorId, paginationOpts });
+    }
+    const tenantId = checkGrant(scope, args.resourceType, args.resourceId, tenantFor(scope, args.tenantId));
+    return await ctx.runQuery(q.queryByResource, { ...args, tenantId, paginationOpts });
   };
   const byActor = async (
     ctx: GenericQueryCtx<DataModel>,
@@ -232,6 +207,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
     if (scope.kind === "viewer" && scope.actorId !== args.actorId) {
       throw auditError("FORBIDDEN", "you may read only your own activity", "actorId");
     }
+    if (scope.kind === "grant") notForUsers(scope, "an actor's activity");
     return await ctx.runQuery(q.queryByActor, { ...args, tenantId: tenantFor(scope, args.tenantId), paginationOpts });
   };
   const byTenant = async (
@@ -240,7 +216,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
     paginationOpts: PaginationOptions,
   ): Promise<EventPage> => {
     const scope = await scopeOf(ctx, { type: "read", query: "queryByTenant", tenantId: args.tenantId });
-    viewerOnly(scope, "a tenant's log");
+    notForUsers(scope, "a tenant's log");
     return await ctx.runQuery(q.queryByTenant, { ...args, tenantId: tenantFor(scope, args.tenantId)!, paginationOpts });
   };
 
@@ -294,8 +270,11 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       returns: v.union(vEvent, v.null()),
       handler: async (ctx, { id }): Promise<AuditEvent | null> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "get", id });
-        const event = await ctx.runQuery(q.get, { id, tenantId: scope.kind === "tenant" ? scope.tenantId : undefined });
-        if (event !== null && scope.kind === "viewer" && event.actorId !== scope.actorId) return null;
+        const tenantId = scope.kind === "tenant" ? scope.tenantId : scope.kind === "grant" ? scope.grant.tenantId : undefined;
+        const event = await ctx.runQuery(q.get, { id, tenantId });
+        if (event === null) return null;
+        if (scope.kind === "viewer" && event.actorId !== scope.actorId) return null;
+        if (scope.kind === "grant" && (event.resourceType !== scope.grant.resourceType || event.resourceId !== scope.grant.resourceId)) return null;
         return event;
       },
     }),
@@ -315,8 +294,10 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       returns: vStats,
       handler: async (ctx, args): Promise<AuditStats> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "getStats", tenantId: args.tenantId });
-        viewerOnly(scope, "getStats");
-        const stats = await ctx.runQuery(component.stats.getStats, { ...args, tenantId: tenantFor(scope, args.tenantId) });
+        if (scope.kind === "grant") notForUsers(scope, "getStats");
+        // A user's own statistics, counted from their events; a tenant's from its rollups.
+        const actorId = scope.kind === "viewer" ? scope.actorId : undefined;
+        const stats = await ctx.runQuery(component.stats.getStats, { ...args, tenantId: tenantFor(scope, args.tenantId), actorId });
         // How far the rollup loop has got is about everyone's events: diagnostics for admins only.
         return scope.kind === "admin" ? stats : { ...stats, rolledUpThrough: null, pendingEvents: 0 };
       },
@@ -331,7 +312,7 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
           query: "detectAnomalies",
           tenantIds: rules.map((r) => r.tenantId),
         });
-        viewerOnly(scope, "detectAnomalies");
+        notForUsers(scope, "detectAnomalies");
         const scoped = rules.map((r) => {
           const tenantId = tenantFor(scope, r.tenantId);
           return tenantId === undefined ? r : { ...r, tenantId };
@@ -344,7 +325,11 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
       returns: v.array(vEvent),
       handler: async (ctx, args): Promise<AuditEvent[]> => {
         const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "read", query: "watchCritical", tenantId: args.tenantId });
-        viewerOnly(scope, "watchCritical");
+        if (scope.kind === "grant") notForUsers(scope, "watchCritical");
+        if (scope.kind === "viewer") {
+          noTenantForUser(scope, args.tenantId, "watchCritical");
+          return await ctx.runQuery(q.watchCritical, { ...args, actorId: scope.actorId });
+        }
         return await ctx.runQuery(q.watchCritical, { ...args, tenantId: tenantFor(scope, args.tenantId) });
       },
     }),
@@ -422,6 +407,28 @@ export function exposeAuditLogApi<DataModel extends GenericDataModel = GenericDa
         // Checked in this transaction: the job cannot change hands between the check and the cancel.
         if ((await visibleJob(ctx as GenericQueryCtx<DataModel>, scope, jobId)) === null) return false;
         return await reports.cancelReportExport(ctx, { ...jobRef(scope, jobId), requestedBy: requester(scope) });
+      },
+    }),
+    /**
+     * Records that the caller opened the log viewer (`audit.log.viewed`, PCI
+     * DSS 10.2.1.3): `<AuditLogViewer onOpen={api.auditLog.openViewer}>`
+     * calls it once per session and per filter. Reactive reads are not
+     * logged one by one (queries cannot write); this is the record of access.
+     */
+    openViewer: mutationGeneric({
+      args: { filters: v.optional(vSearchFilters), view: v.optional(v.string()) },
+      returns: v.string(),
+      handler: async (ctx, { filters = {}, view }): Promise<string> => {
+        const scope = await scopeOf(ctx as GenericQueryCtx<DataModel>, { type: "view", mutation: "openViewer", filters });
+        const scoped = scope.kind === "grant" ? undefined : readScope(scope);
+        return await reports.recordView(ctx, {
+          filters,
+          view,
+          scope: scope.kind,
+          tenantId: scoped?.tenantId ?? (scope.kind === "grant" ? scope.grant.tenantId : undefined),
+          viewer: requester(scope),
+          resource: scope.kind === "grant" ? scope.grant : undefined,
+        });
       },
     }),
   };

@@ -1,6 +1,6 @@
 import type { ComponentApi } from "../component/_generated/component.js";
 
-export { AuditActions, BUILTIN_ACTIONS, defineAuditActions } from "../shared/catalog.js";
+export { ACTIONS_BY_CATEGORY, AuditActions, BUILTIN_ACTIONS, SIGN_IN_ACTIONS, defineAuditActions } from "../shared/catalog.js";
 export type { ActionCatalog, ActionInfo, BuiltinAction } from "../shared/catalog.js";
 export { isAuditLogError, ERROR_CODES } from "../shared/errors.js";
 export type { AuditLogErrorCode, AuditLogErrorData } from "../shared/errors.js";
@@ -13,6 +13,7 @@ export {
   SECRET_KEYS_EXACT,
   SECRET_VALUE_KINDS,
   isSecretKey,
+  isCodeSecret,
   redactSecretsInText,
 } from "../shared/secrets.js";
 export type { SecretValueKind } from "../shared/secrets.js";
@@ -42,10 +43,19 @@ export type { SearchFilters, SearchPage } from "../shared/filters.js";
 export type { ComponentApi };
 
 export { AuditLog } from "./auditLog.js";
+export { vEventAlert, vAnomalyAlert, ALERT_LIMITS } from "../shared/alerts.js";
+export type { EventAlert, AnomalyAlert } from "../shared/alerts.js";
+export { defaultActorFromIdentity, TENANT_CLAIMS } from "./inputs.js";
+export { PERMISSION_DENIED_CODES, NESTED_ARG } from "./audited.js";
+export type { AuditedOptions, AuditedMutationOptions } from "./audited.js";
+export { vAuditFailure, isAuditFailure, throwIfAuditFailure } from "../shared/auditFailure.js";
+export type { AuditFailure } from "../shared/auditFailure.js";
+export type { IngestOptions } from "./ingest.js";
+export type { TableChange, TriggerOptions } from "./triggers.js";
 export type * from "./types.js";
 
 export { exposeAuditLogApi } from "./expose.js";
-export type { AuditScope, AuditOperation, ExposeOptions } from "./expose.js";
+export type { AuditScope, AuditOperation, ExposeOptions, ResourceGrant } from "./expose.js";
 
 export {
   REPORT_FIELDS,

@@ -3,7 +3,8 @@
  * arguments of the AuditLog class's calls. What the component returns is
  * typed from its validators (src/shared/), not here.
  */
-import type { Auth, GenericActionCtx, GenericDataModel, GenericMutationCtx } from "convex/server";
+import type { Auth, FunctionReference, GenericActionCtx, GenericDataModel, GenericMutationCtx, Scheduler, UserIdentity } from "convex/server";
+import type { AnomalyAlert, EventAlert } from "../shared/alerts.js";
 import type { ActionCatalog, BuiltinAction } from "../shared/catalog.js";
 import type { ReadScope, SearchFilters } from "../shared/filters.js";
 import type { ExportFormat, GroupField, ReportField, ReportFormat } from "../shared/report.js";
@@ -16,6 +17,8 @@ export type RunQueryCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery">;
 export type RunMutationCtx = Pick<GenericActionCtx<GenericDataModel>, "runMutation"> & {
   auth?: Auth;
   meta?: Partial<Pick<GenericMutationCtx<GenericDataModel>["meta"], "getRequestMetadata" | "getFunctionMetadata">>;
+  /** A mutation's scheduler schedules alerts in its own transaction; an action's, once the event is stored. */
+  scheduler?: Scheduler;
 };
 export type RunActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runAction">;
 /** Actions, HTTP actions and scheduled functions log through `ctx.runMutation` like mutations do. */
@@ -45,6 +48,31 @@ export type AuditLogOptions<C extends ActionCatalog | undefined = undefined> = {
   actorFromAuth?: boolean;
   /** Fill ip, userAgent, requestId and source from the request. Default true. */
   captureRequestContext?: boolean;
+  /**
+   * Copy the signed-in identity's claims into the actor: `true` maps `role`,
+   * `email`, `name`, `tokenIdentifier` and an organisation claim (`tenantId`,
+   * `orgId`, `org_id`, `organizationId`, `activeOrganizationId`) as the
+   * event's tenant; a function maps them your way. Default: id and name only.
+   */
+  actorFromIdentity?: boolean | ((identity: UserIdentity) => IdentityActor);
+  /**
+   * Refuse (ACTOR_MISMATCH) an event that names an actor other than the
+   * signed-in user, or a tenant other than the identity's: an id in a
+   * function's arguments is what a browser sent. Events logged with nobody
+   * signed in (scheduled jobs, webhooks, system work) may name any actor.
+   */
+  strictActor?: boolean;
+  /** Refuse (INVALID_ACTION) an action in neither `actions` nor the built-in catalog. */
+  strictActions?: boolean;
+  /** Refuse (INVALID_ARGUMENT) metadata that is not a flat record of strings, numbers, booleans and nulls (seed 003's rule). */
+  flatMetadata?: boolean;
+  /**
+   * Rules whose matching events schedule your function with the event, in
+   * the transaction that logs it: a rolled-back mutation alerts no one.
+   */
+  alerts?: AlertRule[];
+  /** Anomaly rules checked by `checkAnomalyAlerts` (from your cron); each calls its function once per window while it fires. */
+  anomalyAlerts?: AnomalyAlertRule[];
   /** The transparency log's signing and erasure settings (README, "Integrity"). */
   integrity?: IntegrityOptions;
 };
@@ -66,6 +94,31 @@ export type IntegrityOptions = {
   personalFields?: string[];
 };
 
+/** What `actorFromIdentity` returns: the actor's fields and, optionally, the event's tenant. */
+export type IdentityActor = Omit<ActorInput, "type"> & { tenantId?: string };
+
+/** A function an alert may call: a mutation or an action taking `{ alert }`. */
+export type AlertHandler<A> = FunctionReference<"mutation" | "action", "public" | "internal", { alert: A }>;
+
+export type AlertRule = {
+  /** Passed to the handler as `alert.rule`. */
+  name: string;
+  /** Every given condition must hold. */
+  severity?: Severity[];
+  actions?: string[];
+  categories?: Category[];
+  status?: Status;
+  tenantId?: string;
+  handler: AlertHandler<EventAlert>;
+};
+
+export type AnomalyAlertRule = {
+  /** Unique: the window is kept per name. */
+  name: string;
+  rule: AnomalyRuleInput;
+  handler: AlertHandler<AnomalyAlert>;
+};
+
 /** With a catalog, `action` must be one of its actions or a built-in one. */
 export type ActionOf<C> = C extends ActionCatalog ? (keyof C & string) | BuiltinAction : string;
 
@@ -77,6 +130,7 @@ export type ActorInput = {
   role?: string;
   name?: string;
   email?: string;
+  tokenIdentifier?: string;
 };
 
 export type LogEventArgs<A extends string = string> = {
@@ -112,10 +166,12 @@ export type LogChangeArgs<A extends string = string> = LogEventArgs<A> & {
 // ---- Reading ------------------------------------------------------------------
 
 export type TimeWindowArgs = TimeWindow;
-export type ResourceQuery = TimeWindowArgs & { resourceType: string; resourceId: string; tenantId?: string };
+/** With `actorId`, only that actor's events on the resource (across tenants; not with `tenantId`). */
+export type ResourceQuery = TimeWindowArgs & { resourceType: string; resourceId: string; tenantId?: string; actorId?: string };
 export type ActorQuery = TimeWindowArgs & { actorId: string; tenantId?: string; actions?: string[] };
 export type TenantQuery = TimeWindowArgs & { tenantId: string };
-export type WatchCriticalArgs = TimeWindowArgs & { severity?: Severity[]; limit?: number; tenantId?: string };
+/** With `actorId`, only that actor's events (across tenants; not with `tenantId`). */
+export type WatchCriticalArgs = TimeWindowArgs & { severity?: Severity[]; limit?: number; tenantId?: string; actorId?: string };
 
 export type StatsArgs = {
   /** Inclusive, ms. Default 0 (all time). */
@@ -127,6 +183,11 @@ export type StatsArgs = {
   toTimestamp?: number;
   /** Only this tenant's events. */
   tenantId?: string;
+  /**
+   * One actor's own statistics, counted from their events rather than the
+   * rollups: at most 10,000 of them in the window (WINDOW_TOO_LARGE past that).
+   */
+  actorId?: string;
   /** Entries in topActions and topActors: 1 to 100, default 10. */
   topK?: number;
 };

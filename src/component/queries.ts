@@ -27,18 +27,23 @@ export const queryByResource = query({
     resourceType: v.string(),
     resourceId: v.string(),
     tenantId: v.optional(v.string()),
+    /** Only this actor's events on the resource (a plain user's view of a shared history). */
+    actorId: v.optional(v.string()),
     ...vTimeRange,
     paginationOpts: paginationOptsValidator,
   },
   returns: vEventPage,
-  handler: async (ctx, { resourceType, resourceId, tenantId, paginationOpts, ...window }) => {
+  handler: async (ctx, { resourceType, resourceId, tenantId, actorId, paginationOpts, ...window }) => {
+    if (actorId !== undefined && tenantId !== undefined) {
+      throw auditError("INVALID_ARGUMENT", "an actor's events on a resource are read across tenants: pass actorId or tenantId, not both", "tenantId");
+    }
+    const resource = [["resourceType", resourceType], ["resourceId", resourceId]] as const;
     const spec: RangeSpec =
-      tenantId === undefined
-        ? { index: "by_resource", eq: [["resourceType", resourceType], ["resourceId", resourceId]] }
-        : {
-            index: "by_tenant_resource",
-            eq: [["tenantId", tenantId], ["resourceType", resourceType], ["resourceId", resourceId]],
-          };
+      actorId !== undefined
+        ? { index: "by_actor_resource", eq: [["actorId", actorId], ...resource] }
+        : tenantId === undefined
+          ? { index: "by_resource", eq: [...resource] }
+          : { index: "by_tenant_resource", eq: [["tenantId", tenantId], ...resource] };
     return await paginateRange(ctx, spec, window, paginationOpts);
   },
 });
@@ -89,19 +94,26 @@ export const watchCritical = query({
     severity: v.optional(v.array(v.string())),
     limit: v.optional(v.number()),
     tenantId: v.optional(v.string()),
+    /** Only this actor's events (a plain user's own warnings and errors). */
+    actorId: v.optional(v.string()),
     ...vTimeRange,
   },
   returns: v.array(vEvent),
-  handler: async (ctx, { severity, limit, tenantId, ...window }) => {
+  handler: async (ctx, { severity, limit, tenantId, actorId, ...window }) => {
     checkWindow(window);
     const n = checkPageSize(limit ?? 20, "limit");
     const wanted = [...new Set(severity ?? ["error", "critical"])].map((s) => oneOf(s, SEVERITIES, "severity", "INVALID_SEVERITY"));
     if (wanted.length === 0) throw auditError("INVALID_SEVERITY", "severity must list at least one level", "severity");
+    if (actorId !== undefined && tenantId !== undefined) {
+      throw auditError("INVALID_ARGUMENT", "an actor's events are watched across tenants: pass actorId or tenantId, not both", "tenantId");
+    }
     const specs = wanted.map(
       (s): RangeSpec =>
-        tenantId === undefined
-          ? { index: "by_severity", eq: [["severity", s]] }
-          : { index: "by_tenant_severity", eq: [["tenantId", tenantId], ["severity", s]] },
+        actorId !== undefined
+          ? { index: "by_actor_severity", eq: [["actorId", actorId], ["severity", s]] }
+          : tenantId === undefined
+            ? { index: "by_severity", eq: [["severity", s]] }
+            : { index: "by_tenant_severity", eq: [["tenantId", tenantId], ["severity", s]] },
     );
     return await takeMerged(ctx, specs, window, n);
   },

@@ -18,6 +18,10 @@ export default defineSchema({
     .index("by_resource", ["resourceType", "resourceId", "timestamp"])
     .index("by_actor", ["actorId", "timestamp"])
     .index("by_actor_action", ["actorId", "action", "timestamp"])
+    // A user's own events on one resource, and their own critical events:
+    // what a plain user id may read of a resource's history and of watchCritical.
+    .index("by_actor_resource", ["actorId", "resourceType", "resourceId", "timestamp"])
+    .index("by_actor_severity", ["actorId", "severity", "timestamp"])
     .index("by_action", ["action", "timestamp"])
     .index("by_severity", ["severity", "timestamp"])
     .index("by_tenant", ["tenantId", "timestamp"])
@@ -152,4 +156,7 @@ export default defineSchema({
   })
     .index("by_scope", ["tenant", "action", "day"])
     .index("by_day", ["day", "tenant", "action"]),
+
+  /** When each anomaly alert rule last fired (alerts.ts): rules fire once per window. Never on the log path. */
+  alertState: defineTable({ key: v.string(), lastFiredAt: v.number(), fired: v.number() }).index("by_key", ["key"]),
 });

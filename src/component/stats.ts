@@ -8,6 +8,7 @@ import { internalMutation, mutation, query } from "./_generated/server.js";
 import { vRollupResult, vStats, vStatsStatus } from "../shared/stats.js";
 import { ensureCursorKey } from "./cursor.js";
 import { rollupBatch, rollupChain as rollupChainHandler } from "./rollup.js";
+import { actorStats } from "./actorStats.js";
 import { getStatsHandler, statsStatus } from "./statsRead.js";
 
 export const getStats = query({
@@ -15,10 +16,13 @@ export const getStats = query({
     fromTimestamp: v.optional(v.number()),
     toTimestamp: v.optional(v.number()),
     tenantId: v.optional(v.string()),
+    /** One actor's own statistics, counted from their events (actorStats.ts). */
+    actorId: v.optional(v.string()),
     topK: v.optional(v.number()),
   },
   returns: vStats,
-  handler: getStatsHandler,
+  handler: async (ctx, { actorId, ...args }) =>
+    actorId === undefined ? await getStatsHandler(ctx, args) : await actorStats(ctx, { ...args, actorId }),
 });
 
 /** Where the loop is: for dashboards, tests and retention. */

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { AuditEvent } from "../shared/validators.js";
 import type { SearchFilters } from "../shared/filters.js";
 
-vi.mock("convex/react", () => ({ usePaginatedQuery: vi.fn(), useQuery: vi.fn(), useConvex: vi.fn() }));
+const recordOpening = vi.fn(async () => "event-id");
+vi.mock("convex/react", () => ({ usePaginatedQuery: vi.fn(), useQuery: vi.fn(), useConvex: vi.fn(), useMutation: vi.fn(() => recordOpening) }));
 const { usePaginatedQuery } = await import("convex/react");
 const { AuditLogViewer, eventsToCsv, eventsToJson, validateAuditFilters, EMPTY_FILTERS, toLocalDateTime } = await import("./index.js");
 
@@ -274,5 +275,32 @@ describe("export and filter helpers", () => {
     expect(validateAuditFilters({ ...EMPTY_FILTERS, actors: Array.from({ length: 51 }, (_, i) => `u${i}`).join(",") }).errors[0]).toMatch(/at most 50/);
     const t = Date.UTC(2026, 0, 2, 3, 4, 59);
     expect(new Date(validateAuditFilters({ ...EMPTY_FILTERS, from: toLocalDateTime(t) }).filters.fromTimestamp!).getMinutes()).toBe(new Date(t).getMinutes());
+  });
+});
+
+describe("opening the viewer is on the record", () => {
+  const openViewer = makeFunctionReference<"mutation">("auditLog:openViewer") as never;
+
+  test("onOpen is called once per mounted viewer and per distinct filter, with the filters and the view's name", async () => {
+    recordOpening.mockClear();
+    viewer({ onOpen: openViewer, view: "security", fixedFilters: { tenantId: "acme" } });
+    await act(async () => {});
+    expect(recordOpening).toHaveBeenCalledTimes(1);
+    expect(recordOpening).toHaveBeenLastCalledWith({ filters: { tenantId: "acme" }, view: "security" });
+    fireEvent.click(screen.getByTestId("audit-filter-severity-critical"));
+    await act(async () => {});
+    expect(recordOpening).toHaveBeenCalledTimes(2);
+    expect(recordOpening).toHaveBeenLastCalledWith({ filters: { tenantId: "acme", severity: ["critical"] }, view: "security" });
+    // Back to a filter already recorded: not again.
+    fireEvent.click(screen.getByTestId("audit-filter-severity-critical"));
+    await act(async () => {});
+    expect(recordOpening).toHaveBeenCalledTimes(2);
+  });
+
+  test("without onOpen nothing is recorded", async () => {
+    recordOpening.mockClear();
+    viewer();
+    await act(async () => {});
+    expect(recordOpening).not.toHaveBeenCalled();
   });
 });

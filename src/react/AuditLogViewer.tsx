@@ -6,6 +6,8 @@
  * allows. Plain React and inline styles: no UI framework, no stylesheet.
  */
 import { useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
+import { useMutation } from "convex/react";
+import type { FunctionReference } from "convex/server";
 import { renderChangeValue } from "../shared/diff.js";
 import { renderPath } from "../shared/values.js";
 import { SEARCH_FILTERS, type SearchFilters } from "../shared/filters.js";
@@ -44,7 +46,31 @@ export type AuditLogViewerProps = {
   title?: ReactNode;
   className?: string;
   style?: CSSProperties;
+  /**
+   * Your exposed `openViewer` mutation: called once per mounted viewer and
+   * per distinct filter, so that each look at the log is on the record
+   * (`audit.log.viewed`; reactive reads themselves cannot write).
+   */
+  onOpen?: OpenViewerMutation;
+  /** A name for this view, recorded with each opening (e.g. "security"). */
+  view?: string;
 };
+
+/** The exposed `openViewer`: `{ filters?, view? }` → the event's id. */
+export type OpenViewerMutation = FunctionReference<"mutation", "public", { filters?: SearchFilters; view?: string }, string>;
+
+/** Records each distinct filter once per mounted viewer. A refusal (not signed in) is the reads' to report. */
+function RecordOpening({ mutation, filters, filtersKey, view }: { mutation: OpenViewerMutation; filters: SearchFilters; filtersKey: string; view?: string }) {
+  const record = useMutation(mutation);
+  const recorded = useRef(new Set<string>());
+  useEffect(() => {
+    if (recorded.current.has(filtersKey)) return;
+    recorded.current.add(filtersKey);
+    record(view === undefined ? { filters } : { filters, view }).catch(() => recorded.current.delete(filtersKey));
+    // `filters` is what `filtersKey` spells: keyed on the string so an equal object does not record again.
+  }, [filtersKey, record, view]);
+  return null;
+}
 
 /** Scroll loads that may run on their own (to fill the box) before the user scrolls or clicks "Load more". */
 const MAX_AUTO_LOADS = 10;
@@ -89,6 +115,9 @@ export function AuditLogViewer(props: AuditLogViewerProps) {
   return (
     <section data-testid="audit-log-viewer" className={props.className} style={{ ...S.root, ...props.style }}>
       {props.title !== undefined && <h3 style={{ margin: 0 }}>{props.title}</h3>}
+      {props.onOpen !== undefined && errors.length === 0 && (
+        <RecordOpening mutation={props.onOpen} filters={filters} filtersKey={filtersKey} view={props.view} />
+      )}
       <FilterBar draft={draft} onChange={setDraft} />
       {errors.length > 0 ? (
         <div role="alert" data-testid="audit-filter-error" style={S.alert}>

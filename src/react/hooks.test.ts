@@ -6,9 +6,11 @@ import { beforeEach, describe, expect, test, vi } from "vitest";
 import type { EventPage } from "../shared/validators.js";
 import type { SearchPage } from "../shared/filters.js";
 
+const mutate = vi.fn();
 vi.mock("convex/react", () => ({
   usePaginatedQuery: vi.fn(() => ({ results: [], status: "LoadingFirstPage", isLoading: true, loadMore: () => {} })),
   useQuery: vi.fn(() => undefined),
+  useMutation: vi.fn(() => mutate),
 }));
 const { usePaginatedQuery, useQuery } = await import("convex/react");
 const {
@@ -20,6 +22,7 @@ const {
   usePaginatedAuditLogByResource,
   usePaginatedAuditLogByTenant,
   describeAuditLogError,
+  useAuditedMutation,
 } = await import("./index.js");
 
 type Paged<A> = A & { paginationOpts: PaginationOptions };
@@ -111,5 +114,20 @@ describe("describeAuditLogError", () => {
     ).toEqual({ message: "Only admins can read audit reports" });
     expect(describeAuditLogError(new Error("[CONVEX Q(reports:x)] [Request ID: abc] Server Error"))).toEqual({ message: "Server Error" });
     expect(describeAuditLogError("boom")).toEqual({ message: "boom" });
+  });
+});
+
+describe("useAuditedMutation", () => {
+  test("a committed failure comes back as the original error; a result comes back as is", async () => {
+    const pay = makeFunctionReference<"mutation", { amount: number }, string | { auditFailure: { message: string; code?: string; data?: unknown } }>("payments:pay");
+    const { result } = renderHook(() => useAuditedMutation(pay));
+    mutate.mockResolvedValueOnce("doc_1");
+    await expect(result.current({ amount: 1 })).resolves.toBe("doc_1");
+    mutate.mockResolvedValueOnce({ auditFailure: { message: "short by 30", code: "INSUFFICIENT_FUNDS", data: { code: "INSUFFICIENT_FUNDS", message: "short by 30" } } });
+    const e = await result.current({ amount: 80 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConvexError);
+    expect((e as ConvexError<{ code: string }>).data).toEqual({ code: "INSUFFICIENT_FUNDS", message: "short by 30" });
+    mutate.mockResolvedValueOnce({ auditFailure: { message: "Server Error" } });
+    await expect(result.current({ amount: 13 })).rejects.toThrow("Server Error");
   });
 });

@@ -4,10 +4,12 @@
  * comes from Convex's reactive `useQuery` / `usePaginatedQuery`, so a new
  * event shows up without a reload.
  */
-import { usePaginatedQuery, useQuery, type PaginatedQueryArgs, type UsePaginatedQueryReturnType } from "convex/react";
+import { useCallback } from "react";
+import { useMutation, usePaginatedQuery, useQuery, type PaginatedQueryArgs, type UsePaginatedQueryReturnType } from "convex/react";
 import type { FunctionArgs, FunctionReference, FunctionReturnType, PaginationOptions, PaginationResult } from "convex/server";
 import type { AuditEvent } from "../shared/validators.js";
 import type { SearchFilters } from "../shared/filters.js";
+import { throwIfAuditFailure, type AuditFailure } from "../shared/auditFailure.js";
 
 type EventListQuery = FunctionReference<"query", "public", Record<string, unknown>, AuditEvent[]>;
 
@@ -124,4 +126,19 @@ export function usePaginatedAuditLog<Args extends Record<string, unknown>>(
   options?: PaginatedAuditLogOptions,
 ): UsePaginatedQueryReturnType<PaginatedEventQuery<Args>> {
   return usePages(query as never, args as never, options);
+}
+
+// ---- Audited mutations ----------------------------------------------------------
+
+/**
+ * Calls an `auditedMutation` registered with `onFailure: "commit"`: a failure
+ * was committed to the audit log and came back as a value; this throws the
+ * original error again (a ConvexError with its data), so the component's
+ * code handles it as it would any failed mutation.
+ */
+export function useAuditedMutation<M extends FunctionReference<"mutation", "public">>(
+  mutation: M,
+): (args: FunctionArgs<M>) => Promise<Exclude<FunctionReturnType<M>, AuditFailure>> {
+  const run = useMutation(mutation);
+  return useCallback(async (args: FunctionArgs<M>) => throwIfAuditFailure(await run(args)), [run]);
 }

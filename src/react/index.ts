@@ -14,8 +14,11 @@ export {
   usePaginatedAuditLogByActor,
   usePaginatedAuditLogByTenant,
   useAuditLogSearch,
+  useAuditedMutation,
   DEFAULT_PAGE_SIZE,
 } from "./hooks.js";
+export { throwIfAuditFailure, isAuditFailure } from "../shared/auditFailure.js";
+export type { AuditFailure } from "../shared/auditFailure.js";
 export type {
   PaginatedEventQuery,
   PaginatedAuditLogOptions,

@@ -19,6 +19,12 @@ export const ERROR_CODES = [
   "NOT_FOUND",
   "NOT_SEALED",
   "HELD",
+  /** An HTTP delivery of events with a missing, wrong or stale signature (src/shared/signing.ts). */
+  "INVALID_SIGNATURE",
+  /** An event naming an actor other than the signed-in user, with `strictActor` on. */
+  "ACTOR_MISMATCH",
+  /** A scoped statistics window holding more events than one query may read (narrow the window). */
+  "WINDOW_TOO_LARGE",
 ] as const;
 export type AuditLogErrorCode = (typeof ERROR_CODES)[number];
 

@@ -102,6 +102,7 @@ export function validateEventInput(input: EventInput, at = ""): void {
   checkString(input.actor?.role, p("actor.role"), LIMITS.maxIdLength);
   checkString(input.actor?.name, p("actor.name"), LIMITS.maxIdLength);
   checkString(input.actor?.email, p("actor.email"), LIMITS.maxIdLength);
+  checkString(input.actor?.tokenIdentifier, p("actor.tokenIdentifier"), LIMITS.maxIdLength);
   checkId(input.tenantId, p("tenantId"));
   checkId(input.resourceType, p("resourceType"));
   checkId(input.resourceId, p("resourceId"));
@@ -142,6 +143,25 @@ export function checkBulkSize(sizes: number[]): void {
   if (total > LIMITS.maxBulkBytes) throw bulkTooLarge(sizes.length, total);
 }
 
+/**
+ * An event's severity, category and status as it will be stored: the
+ * call's, else the built-in catalog's, else the defaults. One rule for the
+ * component's write path and for the client's alert rules, which must match
+ * what is stored.
+ */
+export function classify(input: Pick<EventInput, "action" | "severity" | "category" | "status" | "resourceType">): {
+  severity: Severity;
+  category: Category;
+  status: Status;
+} {
+  const info = lookupAction(input.action, undefined);
+  return {
+    severity: (input.severity as Severity | undefined) ?? info?.severity ?? "info",
+    category: (input.category as Category | undefined) ?? info?.category ?? (input.resourceType !== undefined ? "data" : "system"),
+    status: (input.status as Status | undefined) ?? "success",
+  };
+}
+
 /** The largest `maxEventBytes` a caller may configure (documented as "at most 1 MiB"). */
 const MAX_CONFIGURABLE_EVENT_BYTES = 1024 * 1024;
 
@@ -171,13 +191,7 @@ export async function buildEvent(
   bulk?: { bytes: number; events: number },
 ): Promise<EventDoc> {
   validateEventInput(input, at);
-  const info = lookupAction(input.action, undefined);
-  const severity: Severity = (input.severity as Severity | undefined) ?? info?.severity ?? "info";
-  const category: Category =
-    (input.category as Category | undefined) ??
-    info?.category ??
-    (input.resourceType !== undefined ? "data" : "system");
-  const status: Status = (input.status as Status | undefined) ?? "success";
+  const { severity, category, status } = classify(input);
   const actorType: ActorType =
     (input.actor?.type as ActorType | undefined) ?? (input.actorId !== undefined ? "user" : "system");
 
@@ -192,6 +206,7 @@ export async function buildEvent(
   if (input.actor?.role !== undefined) doc.actor.role = input.actor.role;
   if (input.actor?.name !== undefined) doc.actor.name = input.actor.name;
   if (input.actor?.email !== undefined) doc.actor.email = input.actor.email;
+  if (input.actor?.tokenIdentifier !== undefined) doc.actor.tokenIdentifier = input.actor.tokenIdentifier;
   const copy = ["errorMessage", "actorId", "tenantId", "resourceType", "resourceId", "summary", "idempotencyKey"] as const;
   for (const key of copy) if (input[key] !== undefined) doc[key] = input[key];
   // Free text is where a caught exception's message or a careless summary carries a token; searchText reads the redacted summary.

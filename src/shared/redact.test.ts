@@ -44,6 +44,12 @@ const BENIGN_KEYS = [
   "passenger", "compass", "bypass", "code", "errorCode", "countryCode", "commitHash", "authProvider", "tokenCount",
   "pinLength", "otpEnabled", "sidebar", "saltRounds",
 ];
+/**
+ * The benign keys the generated payloads use: all but `code`, whose string
+ * values are judged by their shape (isCodeSecret; the examples in
+ * "auth keys" below), which the markers here do not model.
+ */
+const TREE_BENIGN_KEYS = BENIGN_KEYS.filter((k) => k !== "code");
 /** Structural keys used by the configured dotted paths. */
 const STRUCT_KEYS = ["user", "billing", "address", "iban", "profile"];
 /** Case variants of the configured names "email", "phone" and "token". */
@@ -143,7 +149,7 @@ function normaliseHashes(v: unknown): unknown {
 
 const keyArb = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...SECRET_KEYS) },
-  { weight: 4, arbitrary: fc.constantFrom(...BENIGN_KEYS) },
+  { weight: 4, arbitrary: fc.constantFrom(...TREE_BENIGN_KEYS) },
   { weight: 4, arbitrary: fc.constantFrom(...STRUCT_KEYS) },
   { weight: 3, arbitrary: fc.constantFrom(...PII_KEYS) },
   // Digits and punctuation only: can never look like a secret.
@@ -225,7 +231,7 @@ describe("redactPayload: model", () => {
   test("data without matching keys comes back unchanged, whatever the configuration", async () => {
     const benignTree = fc.letrec<{ node: unknown; obj: Record<string, unknown> }>((tie) => ({
       node: fc.oneof({ depthSize: "small", maxDepth: 4 }, fc.jsonValue({ maxDepth: 0 }), tie("obj"), fc.array(tie("node"), { maxLength: 3 })),
-      obj: fc.dictionary(fc.constantFrom(...BENIGN_KEYS, "address", "iban", "profile"), tie("node"), { maxKeys: 4 }),
+      obj: fc.dictionary(fc.constantFrom(...TREE_BENIGN_KEYS, "address", "iban", "profile"), tie("node"), { maxKeys: 4 }),
     })).node;
     await fc.assert(
       fc.asyncProperty(cfgArb, benignTree, async (cfg, value) => {

@@ -23,7 +23,7 @@
  */
 import { auditError } from "./errors.js";
 import { REDACTION_MODES, type Change, type LogOptions, type RedactionMode } from "./validators.js";
-import { isSecretKey, redactSecretsInText } from "./secrets.js";
+import { isCodeSecret, isSecretKey, redactSecretsInText } from "./secrets.js";
 import type { PathSeg } from "./values.js";
 
 export const MASK = "[REDACTED]";
@@ -253,6 +253,7 @@ export function createRedactor(options: LogOptions = {}): Redactor {
           if (pair === SECRET_PAIR) mode = secretMode;
           else mode ??= pair;
         }
+        if (mode === undefined && defaults && isCodeSecret(key, child)) mode = secretMode;
         if (mode === undefined) setField(out, key, walk(child));
         else if (mode === "mask") setField(out, key, MASK);
         else if (mode === "hash") {
@@ -271,7 +272,9 @@ export function createRedactor(options: LogOptions = {}): Redactor {
   const redactChanges = async (changes: readonly Change[], roots?: ChangeRoots): Promise<Change[]> => {
     const out: Change[] = [];
     for (const c of changes) {
-      const mode = match(c.path, roots);
+      const last = c.path[c.path.length - 1];
+      const code = defaults && typeof last === "string" && (isCodeSecret(last, c.before) || isCodeSecret(last, c.after));
+      const mode = match(c.path, roots) ?? (code ? secretMode : undefined);
       if (mode === undefined) {
         const entry: Change = { path: c.path, op: c.op };
         if (c.before !== undefined) entry.before = await redactPayload(c.before, c.path);

@@ -25,6 +25,7 @@ export const REPORT_FIELDS = [
   "actor.name",
   "actor.role",
   "actor.email",
+  "actor.tokenIdentifier",
   "tenantId",
   "resourceType",
   "resourceId",

@@ -224,6 +224,24 @@ function classifyKey(key: string): boolean {
   return namesSecret(tokens);
 }
 
+/**
+ * A bare `code` key (any letter case) is not a secret key (see
+ * SECRET_KEY_SEQUENCES), but auth flows put their one-time codes there:
+ * OTPs, backup codes, OAuth authorization codes, verification codes. So its
+ * value decides. Kept: numbers, a 1–3 digit status code, and words — letters
+ * in segments split by `_`, `-`, `.` or spaces, each segment one case or
+ * capitalised (`FORBIDDEN`, `INSUFFICIENT_FUNDS`, `not_found`, `en-US`).
+ * Redacted: any other string with a digit, or of 16 or more characters.
+ */
+export function isCodeSecret(key: string, value: unknown): boolean {
+  if (typeof value !== "string" || key.toLowerCase() !== "code") return false;
+  if (/^\d{1,3}$/.test(value)) return false;
+  if (/^[A-Za-z]+(?:[_.\- ][A-Za-z]+)*$/.test(value) && value.split(/[_.\- ]/).every((w) => /^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)$/.test(w))) {
+    return false;
+  }
+  return /\d/.test(value) || value.length >= 16;
+}
+
 // ---------------------------------------------------------------------------
 // Secrets by shape, inside any text.
 

@@ -54,6 +54,8 @@ export const vActor = v.object({
   role: v.optional(v.string()),
   name: v.optional(v.string()),
   email: v.optional(v.string()),
+  /** The identity's `tokenIdentifier` (issuer and subject), when `actorFromIdentity` copies it. */
+  tokenIdentifier: v.optional(v.string()),
 });
 
 export const vRequestContext = v.object({
@@ -136,6 +138,7 @@ export const vEventInput = v.object({
       role: v.optional(v.string()),
       name: v.optional(v.string()),
       email: v.optional(v.string()),
+      tokenIdentifier: v.optional(v.string()),
     }),
   ),
   ...freeFormFields,

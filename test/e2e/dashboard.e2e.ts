@@ -119,13 +119,19 @@ describe("example dashboard in Chromium", () => {
     await finish(page, "analytics-anomaly");
   });
 
-  test("a plain user sees only their own events, and the admin-only panels say why", async () => {
+  test("a plain user sees only their own events and statistics, and the admin-only panel says why", async () => {
     const page = await open("ada");
     await rows(page).first().waitFor({ timeout: 15_000 });
     const texts = await rows(page).allTextContents();
     expect(texts.every((t) => t.includes("user_ada"))).toBe(true);
-    // getStats reads the whole log's totals: the exposed API refuses it to a plain user, and the panel says so.
-    await expect(page.getByTestId("panel-analytics").getByTestId("audit-query-error").getAttribute("data-code")).resolves.toBe("FORBIDDEN");
+    // Statistics under a plain user's scope are her own: every top actor is herself.
+    const analytics = page.getByTestId("panel-analytics");
+    await analytics.getByTestId("stats-total").waitFor({ timeout: 15_000 });
+    await expect
+      .poll(async () => await analytics.getByTestId("chart-top-actors-bar").evaluateAll((els) => els.map((e) => e.getAttribute("data-label"))), { timeout: 10_000 })
+      .toEqual(["user_ada"]);
+    // Anomaly rules count everyone's events: the exposed API refuses them to a plain user, and the panel says so.
+    await expect(page.getByTestId("panel-anomalies").getByTestId("audit-query-error").getAttribute("data-code")).resolves.toBe("FORBIDDEN");
     // The exposed search scopes a plain user to their own events; asking for another actor is refused.
     await viewer(page).getByTestId("audit-filter-actors").fill("user_grace");
     await expect(viewer(page).getByTestId("audit-query-error").getAttribute("data-code")).resolves.toBe("FORBIDDEN");

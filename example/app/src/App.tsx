@@ -53,7 +53,7 @@ export function App({ auth: demoAuth, convexUrl }: { auth: DemoAuth; convexUrl: 
           <SealStatus />
         </Panel>
         <Panel title="Audit log (live)" testId="panel-viewer" style={{ gridColumn: "1 / -1" }}>
-          <AuditLogViewer search={api.auditLog.search} proveEvent={api.auditLog.proveEvent} exportFileName={`audit-log-${identity}`} />
+          <AuditLogViewer search={api.auditLog.search} proveEvent={api.auditLog.proveEvent} onOpen={api.auditLog.openViewer} view="dashboard" exportFileName={`audit-log-${identity}`} />
         </Panel>
       </main>
     </div>

@@ -8,13 +8,18 @@
  * @module
  */
 
+import type * as alerts from "../alerts.js";
 import type * as auditLog from "../auditLog.js";
 import type * as crons from "../crons.js";
 import type * as dashboard from "../dashboard.js";
 import type * as documents from "../documents.js";
 import type * as http from "../http.js";
 import type * as integrity from "../integrity.js";
+import type * as payments from "../payments.js";
+import type * as recipes from "../recipes.js";
 import type * as reports from "../reports.js";
+import type * as seedReadme from "../seedReadme.js";
+import type * as triggers from "../triggers.js";
 import type * as users from "../users.js";
 
 import type {
@@ -24,13 +29,18 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  alerts: typeof alerts;
   auditLog: typeof auditLog;
   crons: typeof crons;
   dashboard: typeof dashboard;
   documents: typeof documents;
   http: typeof http;
   integrity: typeof integrity;
+  payments: typeof payments;
+  recipes: typeof recipes;
   reports: typeof reports;
+  seedReadme: typeof seedReadme;
+  triggers: typeof triggers;
   users: typeof users;
 }>;
 

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type * as actorStats from "../actorStats.js";
+import type * as alerts from "../alerts.js";
 import type * as anomalies from "../anomalies.js";
 import type * as background from "../background.js";
 import type * as cleanupRuns from "../cleanupRuns.js";
@@ -44,6 +46,8 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  actorStats: typeof actorStats;
+  alerts: typeof alerts;
   anomalies: typeof anomalies;
   background: typeof background;
   cleanupRuns: typeof cleanupRuns;

@@ -23,6 +23,15 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    alerts: {
+      claim: FunctionReference<
+        "mutation",
+        "internal",
+        { firings: Array<{ at: number; key: string; windowMs: number }> },
+        Array<boolean>,
+        Name
+      >;
+    };
     anomalies: {
       detectAnomalies: FunctionReference<
         "query",
@@ -173,6 +182,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -300,6 +310,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -347,6 +358,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -398,6 +410,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             email?: string;
             name?: string;
             role?: string;
+            tokenIdentifier?: string;
             type: "user" | "system" | "apiKey" | "service";
           };
           actorId?: string;
@@ -477,6 +490,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -534,6 +548,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          actorId?: string;
           fromTimestamp?: number;
           paginationOpts: {
             cursor: string | null;
@@ -559,6 +574,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -639,6 +655,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -696,6 +713,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          actorId?: string;
           fromTimestamp?: number;
           limit?: number;
           severity?: Array<string>;
@@ -710,6 +728,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             email?: string;
             name?: string;
             role?: string;
+            tokenIdentifier?: string;
             type: "user" | "system" | "apiKey" | "service";
           };
           actorId?: string;
@@ -822,6 +841,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -949,6 +969,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type?: string;
             };
             actorId?: string;
@@ -1251,6 +1272,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               email?: string;
               name?: string;
               role?: string;
+              tokenIdentifier?: string;
               type: "user" | "system" | "apiKey" | "service";
             };
             actorId?: string;
@@ -1310,6 +1332,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          actorId?: string;
           fromTimestamp?: number;
           tenantId?: string;
           toTimestamp?: number;
