@@ -84,7 +84,7 @@ export function harness() {
         await t.mutation(api.sinks.deliver, { name });
       }
       if (Date.now() > until) throw new Error(`sink ${name} did not settle: ${JSON.stringify(s)}`);
-      await new Promise((r) => setTimeout(r, 3));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
   return { t, api, log, sealAll, checkpoint, configure, status, settle };
