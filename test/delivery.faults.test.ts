@@ -30,7 +30,7 @@ import {
   type Fault,
   type FaultProxy,
   type S3Server,
-} from "./support/deliveryServers.js";
+} from "../dev/deliveryServers.js";
 
 const SCHEDULES = Number(process.env.DELIVERY_SCHEDULES ?? 200);
 const SECRET = "whsec_" + btoa("fault-schedule-secret-0123456789");

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { harness, events, setEnv } from "./support/deliveryHarness.js";
-import { S3_KEY, startFaultProxy, startOtlpReceiver, startS3, startWebhookReceiver, type S3Server } from "./support/deliveryServers.js";
+import { S3_KEY, startFaultProxy, startOtlpReceiver, startS3, startWebhookReceiver, type S3Server } from "../dev/deliveryServers.js";
 
 const SECRET = "whsec_" + btoa("x".repeat(32));
 let s3: S3Server;

@@ -20,7 +20,7 @@ import {
   startS3,
   startWebhookReceiver,
   type S3Server,
-} from "./support/deliveryServers.js";
+} from "../dev/deliveryServers.js";
 
 const SECRET = "whsec_" + btoa("delivery-test-secret-0123456789ab");
 const OTLP_TOKEN = "otlp-token-very-secret-42";

@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import S3rver from "s3rver";
-import { verifyWebhookBatch, webhookAck, deliveredEventId } from "../../src/shared/webhook.js";
+import { verifyWebhookBatch, webhookAck, deliveredEventId } from "../src/shared/webhook.js";
 
 export const S3_KEY = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
