@@ -906,7 +906,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             toTimestamp?: number;
           };
           finishedAt?: number;
-          format: "csv" | "jsonl" | "sealed";
+          format: "csv" | "jsonl" | "ocsf" | "sealed";
           jobId: string;
           pages: number;
           requestedBy?: string;
@@ -1418,6 +1418,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           retry: { baseMs: number; maxAttempts: number; maxMs: number };
           sealedSize: number;
           status: "active" | "retrying" | "paused" | "failed";
+          stepPending: boolean;
           target:
             | {
                 addressing?: "path" | "virtual";
@@ -1486,6 +1487,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             retry: { baseMs: number; maxAttempts: number; maxMs: number };
             sealedSize: number;
             status: "active" | "retrying" | "paused" | "failed";
+            stepPending: boolean;
             target:
               | {
                   addressing?: "path" | "virtual";
