@@ -9,7 +9,7 @@
  * Then pause, resume and backfill (the same objects and batch ids again),
  * the cron's part, the `log.audit` mirror, and no secret in any document.
  */
-import { log as convexLog } from "convex/server";
+import { log as convexLog, type FunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { isAuditLogError } from "../src/shared/errors.js";
 import { events, harness, setEnv, type Harness } from "./support/deliveryHarness.js";
@@ -33,6 +33,9 @@ const CREDS = {
   hooks: { secret: SECRET },
   otel: { headers: { authorization: `Bearer ${OTLP_TOKEN}` } },
 };
+/** Every sink's credentials by name, also under the names `archive0`, `archive1` … that single tests use. */
+const setCreds = (creds: Record<string, unknown>) =>
+  setEnv(Object.fromEntries(Object.entries(creds).flatMap(([k, v]) => [[k, v], ...Array.from({ length: 30 }, (_, i) => [`${k}${i}`, v])])));
 const RETRY = { baseMs: 1, maxMs: 5, maxAttempts: 3 };
 
 let s3: S3Server;
@@ -43,7 +46,7 @@ const later = (c: () => Promise<void>) => closers.push(c);
 beforeAll(async () => {
   s3 = await startS3(["audit", "other"]);
   later(s3.close);
-  setEnv(Object.fromEntries(Object.entries(CREDS).flatMap(([k, v]) => [[k, v], ...Array.from({ length: 30 }, (_, i) => [`${k}${i}`, v])])));
+  setCreds(CREDS);
   h = harness();
   await h.log(events(40, 5, 2));
   await h.sealAll();
@@ -151,11 +154,11 @@ describe("a running sink's bad inputs: the status says so, nothing is marked del
     expect(b.lastError?.message).toContain("InvalidAccessKeyId");
     expect(await s3.list("audit", "wrong/")).toEqual([]);
     // A sink changed (its credentials fixed, say) starts again from its cursor.
-    setEnv({ ...CREDS, wrongsecret: S3_KEY, unknownkey: UNKNOWN });
+    setCreds({ ...CREDS, wrongsecret: S3_KEY, unknownkey: UNKNOWN });
     await h.configure({ name: "wrongsecret", target: { kind: "s3", endpoint: proxy.url, bucket: "audit", prefix: "wrong/" } });
     expect((await h.settle("wrongsecret")).status).toBe("active");
     expect((await h.status("wrongsecret")).nextSeq).toBe(40);
-    setEnv(CREDS);
+    setCreds(CREDS);
   });
 
   test("a bucket that does not exist: failed, NO_SUCH_BUCKET", async () => {
@@ -268,32 +271,36 @@ describe("the operator's controls", () => {
     const size = (await h.status("archive4")).sealedSize;
     const keys = await s3.list("other", "ops/events/");
     const ids = hook.received.map((b) => b.id);
-    expect(await h.t.mutation(h.api.sinks.pause, { name: "hooks2" })).toBe(true);
-    expect(await h.t.mutation(h.api.sinks.pause, { name: "hooks2" })).toBe(false);
+    expect(await h.t.mutation(h.api.sinks.pause, { name: "hooks2", by: "ops" })).toBe(true);
+    expect(await h.t.mutation(h.api.sinks.pause, { name: "hooks2", by: "ops" })).toBe(false);
     await h.log(events(6, 21, 1));
     await h.sealAll();
     const paused = await h.settle("hooks2");
-    expect([paused.status, paused.lagEvents]).toEqual(["paused", 6]);
-    expect(await h.t.mutation(h.api.sinks.resume, { name: "hooks2" })).toBe(true);
+    // What was sealed meanwhile: the 6 events, and the log's own events about the sinks (configured, paused …).
+    const grown = paused.sealedSize - size;
+    expect(grown).toBeGreaterThanOrEqual(6);
+    expect([paused.status, paused.lagEvents, paused.nextSeq]).toEqual(["paused", grown, size]);
+    expect(await h.t.mutation(h.api.sinks.resume, { name: "hooks2", by: "ops" })).toBe(true);
     const resumed = await h.settle("hooks2");
-    expect([resumed.status, resumed.nextSeq, resumed.lagEvents]).toEqual(["active", size + 6, 0]);
+    expect([resumed.status, resumed.nextSeq, resumed.lagEvents]).toEqual(["active", size + grown, 0]);
     await h.settle("archive4");
 
     // Backfill from the middle of a batch: from that batch's start, the same ranges.
     const before = hook.received.length;
-    expect(await h.t.mutation(h.api.sinks.backfill, { name: "hooks2", fromSeq: 17 })).toEqual({ nextSeq: 12 });
+    expect(await h.t.mutation(h.api.sinks.backfill, { name: "hooks2", fromSeq: 17, by: "ops" })).toEqual({ nextSeq: 12 });
     await h.settle("hooks2");
     const again = hook.received.slice(before).map((b) => b.id);
     expect(again.slice(0, ids.length - 1)).toEqual(ids.slice(1));
     const keysBefore = await s3.list("other", "ops/events/");
     expect(await h.t.mutation(h.api.sinks.backfill, { name: "archive4", fromSeq: 0 })).toEqual({ nextSeq: 0 });
     const s = await h.settle("archive4");
-    expect(s.nextSeq).toBe(size + 6);
+    expect(s.nextSeq).toBe(s.sealedSize);
     expect(await s3.list("other", "ops/events/")).toEqual(keysBefore);
-    expect(keysBefore.slice(0, keys.length).sort()).toEqual([...keys].sort());
+    // The objects of the first delivery are still there, under the same keys (overwritten, not doubled).
+    expect(keysBefore).toEqual(expect.arrayContaining(keys));
     const seqs = [...(await s3.objects("other", "ops/events/")).values()].flat().map((e) => e.seq as number);
-    expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: size + 6 }, (_, i) => i));
-    await expect(h.t.mutation(h.api.sinks.backfill, { name: "archive4", fromSeq: size + 7 })).rejects.toThrow(/fromSeq/);
+    expect(seqs.sort((a, b) => a - b)).toEqual(Array.from({ length: s.nextSeq }, (_, i) => i));
+    await expect(h.t.mutation(h.api.sinks.backfill, { name: "archive4", fromSeq: s.sealedSize + 1 })).rejects.toThrow(/fromSeq/);
     await expect(h.t.mutation(h.api.sinks.pause, { name: "nope" })).rejects.toThrow(/no sink named/);
     // Every change is on the record.
     const page = await h.t.query(h.api.queries.queryByResource, { resourceType: "auditSink", resourceId: "hooks2", paginationOpts: { numItems: 20, cursor: null } });
@@ -308,7 +315,8 @@ describe("the operator's controls", () => {
     await h.settle("hooks3");
     await h.log(events(3, 31, 1));
     await h.sealAll();
-    const tick = () => h.t.mutation(h.internal.background.tick, {});
+    // The component's cron, by its path inside the component (internal functions are not in its public API).
+    const tick = () => h.t.mutation((h.api as unknown as { background: { tick: FunctionReference<"mutation", "internal", object, { sinks: number }> } }).background.tick, {});
     expect((await h.status("hooks3")).stepPending).toBe(false);
     expect((await tick()).sinks).toBeGreaterThanOrEqual(1);
     const s = await h.settle("hooks3");
