@@ -7,7 +7,8 @@
  *
  * Every record holds the base event's required attributes (activity,
  * category, class, type, severity, time, metadata with product and version)
- * and its class's: `user` for Authentication and Account Change, `entity`
+ * and its class's: `user` for Authentication (with the `service` signed
+ * in to) and Account Change, `entity`
  * for Entity Management, `actor`, `api` and `src_endpoint` for API
  * Activity. What OCSF has no attribute for (the tenant, the diff, the
  * metadata) is kept under `unmapped`, as the schema intends.
@@ -181,14 +182,19 @@ export function toOcsf(e: OcsfSource): OcsfRecord {
   if (classUid === OCSF_CLASSES.AUTHN || classUid === OCSF_CLASSES.ACCOUNT) {
     base.user = subjectUser(e);
     base.src_endpoint = src;
-    if (classUid === OCSF_CLASSES.AUTHN) base.is_mfa = /\.mfa\.|passkey|otp/.test(e.action);
+    if (classUid === OCSF_CLASSES.AUTHN) {
+      base.is_mfa = /\.mfa\.|passkey|otp/.test(e.action);
+      // The service signed in to: Authentication needs it (or a dst_endpoint, which an app has no address for).
+      base.service = { name: e.context?.source ?? "convex" };
+    }
   } else if (classUid === OCSF_CLASSES.ENTITY) {
     base.entity = compact({ uid: e.resourceId, name: e.resourceId === undefined ? e.action : undefined, type: e.resourceType ?? e.action.split(".")[0] });
     base.src_endpoint = src;
   } else {
     base.api = { operation: e.action, service: { name: e.context?.source ?? "convex" } };
     base.src_endpoint = src;
-    if (e.resourceType !== undefined || e.resourceId !== undefined) base.resources = [compact({ type: e.resourceType, uid: e.resourceId })];
+    // A resource needs its id (OCSF's resource_details needs a name or uid); a type alone stays in `unmapped`.
+    if (e.resourceId !== undefined) base.resources = [compact({ type: e.resourceType, uid: e.resourceId })];
   }
   return base;
 }
