@@ -316,7 +316,7 @@ describe("the operator's controls", () => {
     await h.log(events(3, 31, 1));
     await h.sealAll();
     // The component's cron, by its path inside the component (internal functions are not in its public API).
-    const tick = () => h.t.mutation((h.api as unknown as { background: { tick: FunctionReference<"mutation", "internal", object, { sinks: number }> } }).background.tick, {});
+    const tick = () => h.t.mutation((h.api as unknown as { background: { tick: FunctionReference<"mutation", "internal", Record<string, never>, { sinks: number }> } }).background.tick, {});
     expect((await h.status("hooks3")).stepPending).toBe(false);
     expect((await tick()).sinks).toBeGreaterThanOrEqual(1);
     const s = await h.settle("hooks3");
