@@ -145,6 +145,12 @@ export type FaultProxy = {
   log: ProxyLog[];
   /** Replaces the fault plan: the fault of the nth request from now on. */
   plan: (next: (n: number) => Fault) => void;
+  /**
+   * Resolves when no request is being handled: a request the sender gave up
+   * on (a timeout) may still be on its way to the destination, as on a real
+   * network, and a check of what arrived must wait for it.
+   */
+  idle: () => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -171,7 +177,9 @@ export async function startFaultProxy(target: string, options: ProxyOptions = {}
       r.on("error", reject);
       r.end(body);
     });
+  let inFlight = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
     void (async () => {
       const i = n++;
       const fault = next(i);
@@ -217,11 +225,17 @@ export async function startFaultProxy(target: string, options: ProxyOptions = {}
       } catch {
         req.socket.destroy();
       }
-    })();
+    })().finally(() => inFlight--);
   });
   const close = closer(server);
   const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, log, plan: (p) => (next = p), close };
+  const idle = async () => {
+    for (let i = 0; inFlight > 0; i++) {
+      if (i > 1000) throw new Error(`the proxy still handles ${inFlight} request(s) after 10 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { url: `http://127.0.0.1:${port}`, log, plan: (p) => (next = p), idle, close };
 }
 
 // ---- Webhook receiver ---------------------------------------------------------------------
