@@ -17,6 +17,8 @@ import { repoRoot } from "../../example/local/runtime.js";
 import { buildApp } from "../../example/local/app.js";
 import { startLocalRuntime, type LocalRuntime } from "../../example/local/server.js";
 import { DEMO_BUCKET, DEMO_PREFIX, type DemoSinks, type SinksArrived } from "../../example/local/sinks.js";
+import { internal } from "../../example/convex/_generated/api.js";
+import { startFaultProxy } from "../../dev/deliveryServers.js";
 import { launchChromium } from "./browser.js";
 
 const distDir = join(repoRoot, "test-results", "e2e-app-sinks");
@@ -176,6 +178,37 @@ describe("delivery sinks in the dashboard", () => {
     expect(typeof (JSON.parse(lines[0]) as { seq?: unknown }).seq).toBe("number");
 
     await finish(page, "sinks-admin");
+  });
+
+  test("a failing receiver shows as retrying with its last error (code, HTTP status), then recovers", async () => {
+    const page = await open("root");
+    const siem = card(page, "siem");
+    await caughtUp(siem);
+    // The same receiver behind a proxy that answers 500 until told otherwise; configure keeps the cursor.
+    const proxy = await startFaultProxy(new URL(sinks.webhook.url).origin);
+    try {
+      proxy.plan(() => "fail500");
+      const retarget = (url: string) =>
+        runtime.run((c) => c.t.mutation(internal.sinks.configure, { name: "siem", target: { kind: "webhook", url, requireAck: true } }));
+      await retarget(`${proxy.url}/audit`);
+      await page.getByTestId("generate-login").click();
+      await expect.poll(() => attr(siem, "data-status"), { timeout: 20_000 }).toBe("retrying");
+      const error = siem.getByTestId("sink-last-error");
+      await error.waitFor({ timeout: 10_000 });
+      expect(await error.getAttribute("data-code")).not.toBe("");
+      expect(await error.textContent()).toContain("HTTP 500");
+      expect(await num(siem, "data-failures")).toBeGreaterThan(0);
+      expect(await num(siem, "data-lag-events")).toBeGreaterThan(0);
+      await page.getByTestId("panel-sinks").screenshot({ path: join(shots, "sinks-retrying.png") });
+      // The receiver answers again: the retry delivers, and the sink is active with nothing left.
+      proxy.plan(() => "pass");
+      await caughtUp(siem);
+      expect(proxy.log.some((r) => r.fault === "pass" && r.upstream === 200)).toBe(true);
+      await retarget(sinks.webhook.url);
+    } finally {
+      await proxy.close();
+    }
+    await finish(page, "sinks-recovered");
   });
 
   test("a backfill past the cursor is refused in the panel, not sent", async () => {
