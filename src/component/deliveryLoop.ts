@@ -84,7 +84,8 @@ export async function record(ctx: MutationCtx, { sinkId, seq, outcome }: { sinkI
     totals: {
       delivered: t.delivered + outcome.count,
       skipped: t.skipped + outcome.skipped,
-      batches: t.batches + 1,
+      // A step that only wrote a checkpoint delivered no batch of events.
+      batches: t.batches + (outcome.to > outcome.from ? 1 : 0),
       requests: t.requests + outcome.requests,
       failures: t.failures,
       bytesSent: t.bytesSent + outcome.bytes,
@@ -287,12 +288,16 @@ export async function recoverSinks(ctx: MutationCtx, now: number): Promise<numbe
   return started;
 }
 
-/** Starts a step now for a running sink that has none on its way (tests, the demo, an app that wants no wait). */
+/** Starts a step now for a running sink with work and none on its way (tests, the demo, an app that wants no wait). */
 export async function deliverNow(ctx: MutationCtx, { name }: { name?: string }): Promise<number> {
   let started = 0;
+  const sealedSize = (await stateDoc(ctx))?.size ?? 0;
+  const latest = await latestCheckpointDoc(ctx);
   for (const status of RUNNING_SINK_STATUSES) {
     for (const sink of await ctx.db.query("sinks").withIndex("by_status", (q) => q.eq("status", status)).take(DELIVERY_LIMITS.maxSinks)) {
       if ((name !== undefined && sink.name !== name) || sink.job !== undefined) continue;
+      // A sink with nothing to send is left alone: an empty step would still write its row and wake its subscribers.
+      if (!(await hasWork(ctx, sink, sealedSize, latest))) continue;
       const seq = sink.seq + 1;
       await ctx.db.patch(sink._id, { seq, job: await scheduleStep(ctx, sink, seq), updatedAt: Date.now() });
       started++;
