@@ -83,9 +83,19 @@ export function harness() {
         if (s.lagEvents === 0) return s;
         await t.mutation(api.sinks.deliver, { name });
       }
-      if (Date.now() > until) throw new Error(`sink ${name} did not settle: ${JSON.stringify(s)}`);
+      if (Date.now() > until) throw new Error(`sink ${name} did not settle: ${JSON.stringify(s)}; its step: ${JSON.stringify(await stepOf(name))}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+  /** The scheduled function of a sink's pending step, as the component's scheduler holds it. */
+  async function stepOf(name: string): Promise<unknown> {
+    return await (t as unknown as { runInComponent: (n: string, f: (ctx: never) => Promise<unknown>) => Promise<unknown> }).runInComponent(
+      "auditLog",
+      async (ctx: { db: { query: (t: string) => { collect: () => Promise<Array<{ name: string; job?: string; seq: number }>> }; system: { get: (id: string) => Promise<unknown> } } }) => {
+        const sink = (await ctx.db.query("sinks").collect()).find((x) => x.name === name);
+        return sink?.job === undefined ? null : { seq: sink.seq, job: await ctx.db.system.get(sink.job) };
+      },
+    );
   }
   return { t, api, log, sealAll, checkpoint, configure, status, settle };
 }
