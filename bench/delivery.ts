@@ -27,9 +27,10 @@
  *
  * Runs after integrity (which seals and checkpoints the log; with `--only
  * delivery` this group seals it and writes the checkpoint itself) and before
- * retention. Configuring a sink logs one event (unsealed, newer than any
- * cutoff, so retention's model check is unaffected); the sinks are removed
- * at the end, so no later cron tick finds them.
+ * retention. Adding a sink logs one event and removing it another
+ * (unsealed, newer than any cutoff, so retention's model check is
+ * unaffected); the sinks are removed at the end, so no later cron tick
+ * finds them.
  */
 import { AuditLog } from "../src/client/index.js";
 import { S3_KEY, startS3, startWebhookReceiver } from "../dev/deliveryServers.js";

@@ -60,7 +60,7 @@ export const SCENARIO_GROUPS: ScenarioGroup[] = [
   statsScenarios,
   // Seals every event (its own cost), so retention, which deletes only sealed events, finds them sealed.
   integrityScenarios,
-  // Delivers every sealed event (before retention deletes some); configuring its sinks logs two events, newer than any cutoff.
+  // Delivers every sealed event (before retention deletes some); adding and removing its two sinks logs four events, newer than any cutoff.
   deliveryScenarios,
   retentionScenarios,
   writeScenarios,
