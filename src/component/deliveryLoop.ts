@@ -89,7 +89,8 @@ export async function record(ctx: MutationCtx, { sinkId, seq, outcome }: { sinkI
       requests: t.requests + outcome.requests,
       failures: t.failures,
       bytesSent: t.bytesSent + outcome.bytes,
-      documentsRead: t.documentsRead + outcome.documentsRead + m.documentsRead.used,
+      // The patch itself reads the sink once more, after the metrics were taken.
+      documentsRead: t.documentsRead + outcome.documentsRead + m.documentsRead.used + 1,
     },
   });
   return true;
