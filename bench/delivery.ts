@@ -38,14 +38,14 @@ import { SINK_KINDS, utcDay, type SinkTarget } from "../src/shared/delivery.js";
 import { canonicalJson, eventJson, eventLeafHash, type Json, type SealInfo } from "../src/shared/leaf.js";
 import { toB64 } from "../src/shared/merkle.js";
 import { generateKey } from "../src/shared/note.js";
-import type { Batch } from "../src/component/deliveryBatch.js";
+import { outcomeOf, type Batch } from "../src/component/deliveryBatch.js";
 import { configureSink, removeSink, sinkByName } from "../src/component/deliveryConfig.js";
-import { claim, record as recordBatch, type Outcome } from "../src/component/deliveryLoop.js";
+import { claim, record as recordBatch } from "../src/component/deliveryLoop.js";
 import { sendBatch } from "../src/component/deliverySend.js";
 import type { MutationCtx } from "../src/component/_generated/server.js";
 import type { Id } from "../src/component/_generated/dataModel.js";
 import type { BenchEnv, Cost, ScenarioGroup, Target } from "./plugins.js";
-import { auditLogApi } from "./runtime.js";
+import { costOf, auditLogApi } from "./runtime.js";
 
 const api = auditLogApi;
 /** The issue's bar: documents the claim and record transactions read, per event delivered. */
@@ -76,23 +76,13 @@ async function inComponent<R>(t: Runtime, fn: (ctx: MutationCtx) => Promise<R>):
   return out!.r;
 }
 
-async function metrics(ctx: MutationCtx): Promise<Cost> {
-  const m = await ctx.meta.getTransactionMetrics();
-  return {
-    documentsRead: m.documentsRead.used,
-    bytesRead: m.bytesRead.used,
-    documentsWritten: m.documentsWritten.used,
-    bytesWritten: m.bytesWritten.used,
-    databaseQueries: m.databaseQueries.used,
-  };
-}
 
 /** `fn` in its own component transaction, with what it alone cost (as run.ts's measure); `after` runs in it, unmeasured. */
 async function measured<R>(t: Runtime, fn: (ctx: MutationCtx) => Promise<R>, after?: (ctx: MutationCtx) => Promise<void>): Promise<{ result: R; cost: Cost }> {
   return await inComponent(t, async (ctx) => {
-    const m0 = await metrics(ctx);
+    const m0 = await costOf(ctx);
     const result = await fn(ctx);
-    const m1 = await metrics(ctx);
+    const m1 = await costOf(ctx);
     await after?.(ctx);
     const cost = Object.fromEntries(Object.keys(m0).map((k) => [k, m1[k as keyof Cost] - m0[k as keyof Cost]])) as Cost;
     return { result, cost };
@@ -178,18 +168,7 @@ async function deliverAll(t: Runtime, name: string, target: SinkTarget, creds: u
     if (batch === null) break;
     if (batch.documentsRead !== c.cost.documentsRead) run.claimMismatches++;
     const sent = await sendBatch(batch, creds);
-    const outcome: Outcome = {
-      from: batch.from,
-      to: batch.to,
-      count: batch.count,
-      skipped: batch.skipped,
-      lastSeq: batch.lastSeq,
-      full: batch.full,
-      requests: sent.requests,
-      bytes: sent.bytes,
-      documentsRead: batch.documentsRead,
-      ...(batch.checkpoint !== undefined ? { checkpoint: { size: batch.checkpoint.size, time: batch.checkpoint.time } } : {}),
-    };
+    const outcome = outcomeOf(batch, sent);
     const r = await measured(
       t,
       (ctx) => recordBatch(ctx, { sinkId, seq, outcome }),

@@ -58,6 +58,37 @@ export const vBatch = v.object({
 });
 export type Batch = Infer<typeof vBatch>;
 
+/** What a step reports back to `record` when its batch arrived: the range, what it held, what sending it took. */
+export const vOutcome = v.object({
+  from: v.number(),
+  to: v.number(),
+  count: v.number(),
+  skipped: v.number(),
+  lastSeq: v.union(v.number(), v.null()),
+  full: v.boolean(),
+  requests: v.number(),
+  bytes: v.number(),
+  documentsRead: v.number(),
+  checkpoint: v.optional(v.object({ size: v.number(), time: v.number() })),
+});
+export type Outcome = Infer<typeof vOutcome>;
+
+/** A delivered batch's outcome: its range and contents, and the requests and bytes it took. */
+export function outcomeOf(batch: Batch, sent: { requests: number; bytes: number }): Outcome {
+  return {
+    from: batch.from,
+    to: batch.to,
+    count: batch.count,
+    skipped: batch.skipped,
+    lastSeq: batch.lastSeq,
+    full: batch.full,
+    requests: sent.requests,
+    bytes: sent.bytes,
+    documentsRead: batch.documentsRead,
+    ...(batch.checkpoint !== undefined ? { checkpoint: { size: batch.checkpoint.size, time: batch.checkpoint.time } } : {}),
+  };
+}
+
 export const vClaim = v.union(v.object({ stale: v.literal(true) }), v.object({ stale: v.literal(false), batch: v.union(vBatch, v.null()) }));
 export type Claim = Infer<typeof vClaim>;
 

@@ -32,7 +32,7 @@ import { DELIVERY_LIMITS, RUNNING_SINK_STATUSES, type SinkStatus } from "../shar
 import { openCursor, sealCursor } from "./cursor.js";
 import { logEvents } from "./log.js";
 import { isCurrentStep, nextStep, recovery, shrunk } from "./loop.js";
-import { batchEvents, claimBatch, hasWork, type Claim, type Sink } from "./deliveryBatch.js";
+import { batchEvents, claimBatch, hasWork, outcomeOf, type Claim, type Outcome, type Sink } from "./deliveryBatch.js";
 import { logAudit, scheduleStep } from "./deliveryConfig.js";
 import { DeliveryError, scrub, secretsOf, sendBatch } from "./deliverySend.js";
 import { latestCheckpointDoc } from "./proofs.js";
@@ -48,19 +48,6 @@ export async function claim(ctx: MutationCtx, { sinkId, seq }: { sinkId: Id<"sin
   if (batch === null) await ctx.db.patch(sinkId, { job: undefined, seq: seq + 1, updatedAt: Date.now() });
   return { stale: false, batch };
 }
-
-export type Outcome = {
-  from: number;
-  to: number;
-  count: number;
-  skipped: number;
-  lastSeq: number | null;
-  full: boolean;
-  requests: number;
-  bytes: number;
-  documentsRead: number;
-  checkpoint?: { size: number; time: number };
-};
 
 /** A delivered batch: the cursor past it, the next step (at once while more waits), attempts reset. */
 export async function record(ctx: MutationCtx, { sinkId, seq, outcome }: { sinkId: Id<"sinks">; seq: number; outcome: Outcome }): Promise<boolean> {
@@ -179,22 +166,7 @@ export async function deliverStep(ctx: ActionCtx, { sinkId, seq }: { sinkId: Id<
       }
     }
     const sent = batch.parts.length > 0 || batch.checkpoint !== undefined ? await sendBatch(batch, creds) : { requests: 0, bytes: 0 };
-    await ctx.runMutation(internal.sinks.record, {
-      sinkId,
-      seq,
-      outcome: {
-        from: batch.from,
-        to: batch.to,
-        count: batch.count,
-        skipped: batch.skipped,
-        lastSeq: batch.lastSeq,
-        full: batch.full,
-        requests: sent.requests,
-        bytes: sent.bytes,
-        documentsRead: batch.documentsRead,
-        ...(batch.checkpoint !== undefined ? { checkpoint: { size: batch.checkpoint.size, time: batch.checkpoint.time } } : {}),
-      },
-    });
+    await ctx.runMutation(internal.sinks.record, { sinkId, seq, outcome: outcomeOf(batch, sent) });
   } catch (e) {
     await ctx.runMutation(internal.sinks.fail, { sinkId, seq, failure: { ...failureOf(e, secretsOf(creds)), documentsRead: batch.documentsRead } });
   }

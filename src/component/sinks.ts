@@ -8,7 +8,7 @@ import { v } from "convex/values";
 import { internalAction, internalMutation, mutation, query } from "./_generated/server.js";
 import { vSinkArgs, vSinkStatus } from "../shared/delivery.js";
 import { vLogOptions } from "../shared/validators.js";
-import { vClaim } from "./deliveryBatch.js";
+import { vClaim, vOutcome } from "./deliveryBatch.js";
 import {
   backfillSink,
   configureSink,
@@ -63,18 +63,7 @@ export const claim = internalMutation({ args: vStep, returns: vClaim, handler: c
 export const record = internalMutation({
   args: {
     ...vStep,
-    outcome: v.object({
-      from: v.number(),
-      to: v.number(),
-      count: v.number(),
-      skipped: v.number(),
-      lastSeq: v.union(v.number(), v.null()),
-      full: v.boolean(),
-      requests: v.number(),
-      bytes: v.number(),
-      documentsRead: v.number(),
-      checkpoint: v.optional(v.object({ size: v.number(), time: v.number() })),
-    }),
+    outcome: vOutcome,
   },
   returns: v.boolean(),
   handler: recordHandler,

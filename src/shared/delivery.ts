@@ -9,7 +9,7 @@
  * reads them from the app's environment when a batch is sent.
  */
 import { v, type Infer } from "convex/values";
-import { literals } from "./validators.js";
+import { literals, type Category, type Severity } from "./validators.js";
 
 /**
  * One row per kind: how its steps run (an action that sends over HTTP, or a
@@ -208,3 +208,26 @@ export function objectKey(prefix: string, day: string, tenant: string | null, fr
 export function checkpointKey(prefix: string, size: number): string {
   return `${prefix}checkpoints/checkpoint-${seqKey(size)}.json`;
 }
+
+/** A stored event as the formats read it (ocsf.ts, otlp.ts): the fields, with `seq` once sealed. */
+export type DeliveredEvent = {
+  _id: string;
+  _creationTime: number;
+  action: string;
+  category: Category;
+  severity: Severity;
+  status: "success" | "failure";
+  timestamp: number;
+  actorId?: string;
+  actor?: { type?: string; name?: string; email?: string; role?: string };
+  tenantId?: string;
+  resourceType?: string;
+  resourceId?: string;
+  summary?: string;
+  errorMessage?: string;
+  tags?: string[];
+  metadata?: unknown;
+  changes?: unknown;
+  context?: { ip?: string; userAgent?: string; requestId?: string; sessionId?: string; source?: string };
+  seq?: number;
+};

@@ -16,6 +16,7 @@
 import { convexToJson, type Value } from "convex/values";
 import { OCSF_CLASSES, OCSF_OF_ACTION, OCSF_OF_CATEGORY, type OcsfClass, type OcsfMapping } from "./catalog.js";
 import type { Category, Severity } from "./validators.js";
+import type { DeliveredEvent } from "./delivery.js";
 
 export const OCSF_VERSION = "1.3.0";
 
@@ -80,28 +81,8 @@ export function ocsfMapping(action: string, category: Category): OcsfMapping {
   return [classUid, activity];
 }
 
-/** The event fields the mapping reads (a stored event, or its JSON form). */
-export type OcsfSource = {
-  _id: string;
-  _creationTime: number;
-  action: string;
-  category: Category;
-  severity: Severity;
-  status: "success" | "failure";
-  timestamp: number;
-  actorId?: string;
-  actor?: { type?: string; name?: string; email?: string; role?: string };
-  tenantId?: string;
-  resourceType?: string;
-  resourceId?: string;
-  summary?: string;
-  errorMessage?: string;
-  tags?: string[];
-  metadata?: unknown;
-  changes?: unknown;
-  context?: { ip?: string; userAgent?: string; requestId?: string; sessionId?: string; source?: string };
-  seq?: number;
-};
+/** The event fields the mapping reads (delivery.ts's `DeliveredEvent`). */
+export type OcsfSource = DeliveredEvent;
 
 const json = (v: unknown) => (v === undefined ? undefined : convexToJson(v as Value));
 const compact = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

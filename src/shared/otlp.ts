@@ -7,6 +7,7 @@
  */
 import { convexToJson, type Value } from "convex/values";
 import type { Severity } from "./validators.js";
+import type { DeliveredEvent } from "./delivery.js";
 
 export const OTLP_SEVERITY: Readonly<Record<Severity, { number: number; text: string }>> = {
   info: { number: 9, text: "INFO" },
@@ -22,26 +23,8 @@ const str = (key: string, value: string | undefined): KeyValue[] => (value === u
 const int = (key: string, value: number | undefined): KeyValue[] => (value === undefined ? [] : [{ key, value: { intValue: String(value) } }]);
 const nanos = (ms: number) => `${Math.round(ms)}000000`;
 
-export type OtlpEvent = {
-  _id: string;
-  _creationTime: number;
-  seq?: number;
-  action: string;
-  category: string;
-  severity: Severity;
-  status: string;
-  timestamp: number;
-  actorId?: string;
-  actor?: { type?: string; name?: string };
-  tenantId?: string;
-  resourceType?: string;
-  resourceId?: string;
-  summary?: string;
-  errorMessage?: string;
-  tags?: string[];
-  metadata?: unknown;
-  context?: { ip?: string; userAgent?: string; requestId?: string; sessionId?: string; source?: string };
-};
+/** The event fields a log record is made of (delivery.ts's `DeliveredEvent`). */
+export type OtlpEvent = DeliveredEvent;
 
 /** One event as a log record: the summary as body, the event's fields as attributes (OpenTelemetry's names where they exist). */
 export function otlpLogRecord(e: OtlpEvent): Record<string, unknown> {
