@@ -37,6 +37,19 @@ export type Sink = Doc<"sinks">;
 export const vBatchPart = v.object({ key: v.string(), body: v.string(), lines: v.number() });
 
 /** What the step sends: everything but credentials, which the step fetches from the app. */
+/** A batch's range and what it holds: claimed in the batch, reported back in its outcome. */
+const rangeFields = {
+  from: v.number(),
+  to: v.number(),
+  /** Events in the batch, and leaves of its range whose events are gone (deleted by retention). */
+  count: v.number(),
+  skipped: v.number(),
+  lastSeq: v.union(v.number(), v.null()),
+  /** The batch stopped at its size: more may be waiting. */
+  full: v.boolean(),
+  documentsRead: v.number(),
+};
+
 export const vBatch = v.object({
   sinkId: v.id("sinks"),
   name: v.string(),
@@ -44,31 +57,17 @@ export const vBatch = v.object({
   format: v.string(),
   timeoutMs: v.number(),
   credentials: v.optional(v.string()),
-  from: v.number(),
-  to: v.number(),
-  /** Events in the batch, and leaves of its range whose events are gone (deleted by retention). */
-  count: v.number(),
-  skipped: v.number(),
-  lastSeq: v.union(v.number(), v.null()),
-  /** The batch stopped at its size: more is probably waiting. */
-  full: v.boolean(),
+  ...rangeFields,
   parts: v.array(vBatchPart),
   checkpoint: v.optional(v.object({ size: v.number(), time: v.number(), root: v.string(), note: v.string(), key: v.string() })),
-  documentsRead: v.number(),
 });
 export type Batch = Infer<typeof vBatch>;
 
 /** What a step reports back to `record` when its batch arrived: the range, what it held, what sending it took. */
 export const vOutcome = v.object({
-  from: v.number(),
-  to: v.number(),
-  count: v.number(),
-  skipped: v.number(),
-  lastSeq: v.union(v.number(), v.null()),
-  full: v.boolean(),
+  ...rangeFields,
   requests: v.number(),
   bytes: v.number(),
-  documentsRead: v.number(),
   checkpoint: v.optional(v.object({ size: v.number(), time: v.number() })),
 });
 export type Outcome = Infer<typeof vOutcome>;
