@@ -29,8 +29,12 @@ export type BenchEnv = {
   pageSize: number;
   /** Runs `fn` in its own transaction and returns its result with what it alone cost. */
   measure: <T>(fn: (ctx: Ctx) => Promise<T>) => Promise<{ result: T; cost: Cost }>;
-  /** Adds a row to results.json; `correct` is the comparison with the model. */
-  record: (name: string, cost: Cost, rows: number, correct: boolean, target: Target, note: string) => void;
+  /**
+   * Adds a row to results.json; `correct` is the comparison with the model.
+   * Returns the row as it will be written, so a group may add fields of its
+   * own to it (delivery.ts does).
+   */
+  record: (name: string, cost: Cost, rows: number, correct: boolean, target: Target, note: string) => Record<string, unknown>;
 };
 
 export type ScenarioGroup = { name: string; run: (env: BenchEnv) => Promise<void> };
@@ -41,6 +45,7 @@ import { reportScenarios } from "./reports.js";
 import { statsScenarios } from "./stats.js";
 import { retentionScenarios } from "./retention.js";
 import { integrityScenarios } from "./integrity.js";
+import { deliveryScenarios } from "./delivery.js";
 
 /**
  * The reads run while the table holds exactly the model's rows. Retention
@@ -55,6 +60,8 @@ export const SCENARIO_GROUPS: ScenarioGroup[] = [
   statsScenarios,
   // Seals every event (its own cost), so retention, which deletes only sealed events, finds them sealed.
   integrityScenarios,
+  // Delivers every sealed event (before retention deletes some); adding and removing its two sinks logs four events, newer than any cutoff.
+  deliveryScenarios,
   retentionScenarios,
   writeScenarios,
 ];

@@ -23,7 +23,7 @@ import { runCpuBench, type CpuResult } from "./cpu.js";
 import { generate, toInput } from "../dev/workload.js";
 import { Model } from "./model.js";
 import { SCENARIO_GROUPS, type Cost, type Ctx, type Target } from "./plugins.js";
-import { auditLogApi, createRuntime, fastIndexStats, type Runtime } from "./runtime.js";
+import { costOf, auditLogApi, createRuntime, fastIndexStats, type Runtime } from "./runtime.js";
 import { chooseTargets, describeTargets, targetsRecord } from "./targets.js";
 
 type Scenario = Cost & {
@@ -90,23 +90,13 @@ function parseArgs(argv: string[]) {
   return opts;
 }
 
-async function metrics(ctx: Ctx): Promise<Cost> {
-  const m = await ctx.meta.getTransactionMetrics();
-  return {
-    documentsRead: m.documentsRead.used,
-    bytesRead: m.bytesRead.used,
-    documentsWritten: m.documentsWritten.used,
-    bytesWritten: m.bytesWritten.used,
-    databaseQueries: m.databaseQueries.used,
-  };
-}
 
 /** Runs `fn` in its own transaction and returns its result with what it alone cost. */
 async function measure<T>(t: Runtime, fn: (ctx: Ctx) => Promise<T>): Promise<{ result: T; cost: Cost }> {
   return await t.run(async (ctx) => {
-    const m0 = await metrics(ctx);
+    const m0 = await costOf(ctx);
     const result = await fn(ctx);
-    const m1 = await metrics(ctx);
+    const m1 = await costOf(ctx);
     const cost = Object.fromEntries(
       Object.keys(m0).map((k) => [k, m1[k as keyof Cost] - m0[k as keyof Cost]]),
     ) as Cost;

@@ -77,3 +77,15 @@ export type Runtime = ReturnType<typeof createRuntime>;
 
 /** What `components.auditLog` is in an app that mounted the component as "auditLog". */
 export const auditLogApi = (componentsGeneric() as unknown as { auditLog: ComponentApi }).auditLog;
+
+/** What the transaction has cost so far, by `getTransactionMetrics` (a `measure` takes two and subtracts). */
+export async function costOf(ctx: { meta: { getTransactionMetrics: () => Promise<{ documentsRead: { used: number }; bytesRead: { used: number }; documentsWritten: { used: number }; bytesWritten: { used: number }; databaseQueries: { used: number } }> } }): Promise<{ documentsRead: number; bytesRead: number; documentsWritten: number; bytesWritten: number; databaseQueries: number }> {
+  const m = await ctx.meta.getTransactionMetrics();
+  return {
+    documentsRead: m.documentsRead.used,
+    bytesRead: m.bytesRead.used,
+    documentsWritten: m.documentsWritten.used,
+    bytesWritten: m.bytesWritten.used,
+    databaseQueries: m.databaseQueries.used,
+  };
+}

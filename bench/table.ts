@@ -20,6 +20,15 @@ type Row = {
   microseconds?: number;
   minMicroseconds?: number;
   note?: string;
+  /** Delivery rows (delivery.ts) add these. */
+  delivered?: number;
+  lost?: number;
+  duplicateObjects?: number;
+  documentsReadPerEvent?: number;
+  bytesSentPerEvent?: number;
+  batches?: number;
+  requests?: number;
+  totalsDocumentsRead?: number;
 };
 
 const file = process.argv[2] ?? resolve(dirname(fileURLToPath(import.meta.url)), "results.json");
@@ -35,6 +44,17 @@ for (const s of db) {
     `| \`${s.name}\` | ${s.documentsRead} | ${s.bytesRead} | ${s.documentsWritten} | ${s.bytesWritten ?? ""} | ${s.rows} | ` +
       `${s.correct ? "yes" : "**no**"} | ${s.target ?? ""} | ${s.pass ? "PASS" : "**FAIL**"} |`,
   );
+}
+const delivery = db.filter((s) => s.delivered !== undefined);
+if (delivery.length > 0) {
+  console.log("\n| delivery scenario | delivered | lost | duplicates | docs read per event | bytes sent per event | batches | requests | sink's own totals.documentsRead | result |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |");
+  for (const s of delivery) {
+    console.log(
+      `| \`${s.name}\` | ${s.delivered} | ${s.lost} | ${s.duplicateObjects} | ${s.documentsReadPerEvent} | ${s.bytesSentPerEvent} | ` +
+        `${s.batches} | ${s.requests} | ${s.totalsDocumentsRead ?? ""} | ${s.pass ? "PASS" : "**FAIL**"} |`,
+    );
+  }
 }
 if (cpu.length > 0) {
   console.log("\n| CPU scenario (plain Node) | µs per event (median) | µs (fastest run) | correct | what |");

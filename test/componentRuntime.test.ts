@@ -59,3 +59,23 @@ test("the check sees a Node import when there is one", () => {
   expect(builtins.has("node:fs") && builtins.has("crypto")).toBe(true);
   expect(componentClosure().length).toBeGreaterThan(20);
 });
+
+test("every package the component imports bundles without Node (as Convex bundles the component)", async () => {
+  // The check above reads this package's own files; this one follows imports into node_modules too (aws4fetch, fflate, @noble/*).
+  const { build } = await import("esbuild");
+  const entryPoints = sources(join(root, "src", "component")).filter((f) => !f.includes("_generated"));
+  const result = await build({
+    entryPoints,
+    bundle: true,
+    write: false,
+    outdir: "/tmp/component-bundle-check",
+    platform: "browser",
+    format: "esm",
+    logLevel: "silent",
+    metafile: true,
+  }).catch((e: { errors?: { text: string }[] }) => ({ failed: (e.errors ?? []).map((x) => x.text) }));
+  expect("failed" in result ? result.failed : []).toEqual([]);
+  const inputs = Object.keys((result as { metafile: { inputs: Record<string, unknown> } }).metafile.inputs);
+  for (const pkg of ["aws4fetch", "fflate", "@noble/hashes", "@noble/curves"]) expect(inputs.some((i) => i.includes(`node_modules/${pkg}/`)), pkg).toBe(true);
+  expect(inputs.filter((i) => /^node:|^(fs|crypto|http|https|zlib|stream|buffer)$/.test(i))).toEqual([]);
+});

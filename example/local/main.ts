@@ -3,21 +3,26 @@
  * (example/app) with Vite, seeds demo data into the in-process runtime and
  * serves both on one origin, which is also the Convex URL the app connects to.
  *
- *   tsx example/local/main.ts [--port 3210] [--host 127.0.0.1] [--events N] [--no-build] [--no-demo] [--exact-runtime] [--quiet]
+ *   tsx example/local/main.ts [--port 3210] [--host 127.0.0.1] [--events N] [--no-build] [--no-demo] [--no-sinks] [--exact-runtime] [--quiet]
  *
  * `--events N` adds N synthetic events (dev/workload.ts, as the bench seeds) through the
  * component's logBulk; `--no-build` serves the existing example/app/dist;
  * `--exact-runtime` runs queries on convex-test's own (slow) index code.
+ *
+ * The audit log is delivered as it is sealed to two sinks on local servers
+ * (sinks.ts), started here and stopped on exit: `archive`, an S3 bucket on a
+ * local s3rver, and `siem`, a webhook receiver that verifies each batch's
+ * signature. The console says where they are; `--no-sinks` leaves them out.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { appDir, buildApp } from "./app.js";
 import { startLocalRuntime } from "./server.js";
 
-type Cli = { port: number; host: string; events: number; build: boolean; demo: boolean; quiet: boolean; exact: boolean };
+type Cli = { port: number; host: string; events: number; build: boolean; demo: boolean; sinks: boolean; quiet: boolean; exact: boolean };
 
 function parseCli(argv: string[]): Cli {
-  const cli: Cli = { port: Number(process.env.PORT ?? 3210), host: "127.0.0.1", events: 0, build: true, demo: true, quiet: false, exact: false };
+  const cli: Cli = { port: Number(process.env.PORT ?? 3210), host: "127.0.0.1", events: 0, build: true, demo: true, sinks: true, quiet: false, exact: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2) as [string, string | undefined];
     const value = () => {
@@ -35,9 +40,10 @@ function parseCli(argv: string[]): Cli {
     else if (flag === "--events") cli.events = count(value());
     else if (flag === "--no-build") cli.build = false;
     else if (flag === "--no-demo") cli.demo = false;
+    else if (flag === "--no-sinks") cli.sinks = false;
     else if (flag === "--quiet") cli.quiet = true;
     else if (flag === "--exact-runtime") cli.exact = true;
-    else throw new Error(`unknown argument ${argv[i]} (use --port N, --host H, --events N, --no-build, --no-demo, --exact-runtime, --quiet)`);
+    else throw new Error(`unknown argument ${argv[i]} (use --port N, --host H, --events N, --no-build, --no-demo, --no-sinks, --exact-runtime, --quiet)`);
   }
   return cli;
 }
@@ -68,11 +74,16 @@ async function main() {
     missingAppHtml,
     demo: cli.demo,
     seedEvents: cli.events,
+    sinks: cli.sinks,
     quiet: cli.quiet,
     exactRuntime: cli.exact,
     onProgress: (line) => console.log(`  ${line}`),
   });
   console.log(`\n  \x1b[1mconvex-audit-log demo\x1b[0m at \x1b[36m${runtime.url}\x1b[0m  (Convex URL: the same; Ctrl-C stops it)\n`);
+  if (runtime.sinks !== null) {
+    for (const line of runtime.sinks.describe(runtime.url)) console.log(`  ${line}`);
+    console.log(`       (the dashboard's "Delivery sinks" panel shows their status, as Root; Ctrl-C stops these servers too)\n`);
+  }
 
   let stopping = false;
   const stop = () => {

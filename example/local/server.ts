@@ -9,6 +9,12 @@
  * the same queue as client requests: noticing commits made outside a request
  * (scheduled functions), and the component's stats rollup, which in a
  * deployment is its cron.
+ *
+ * With `sinks`, the audit log is also delivered out of the database: a local
+ * S3 server and webhook receiver start (sinks.ts), the example app configures
+ * a sink to each, and after every sealing step each running sink gets a
+ * delivery step (`sinks.deliverNow`, what the component's cron does every
+ * minute in a deployment). `GET /_local/sinks` shows what arrived.
  */
 import { webcrypto } from "node:crypto";
 import { generateKey } from "../../src/shared/note.js";
@@ -20,6 +26,8 @@ import { extname, join, resolve, sep } from "node:path";
 import { WebSocketServer } from "ws";
 import { createLocalConvex, decodeArgs, failureOf, identityOf, Serial, type FunctionKind, type LocalConvex } from "./runtime.js";
 import { seedDemo, seedEvents } from "./seed.js";
+import { startDemoSinks, type DemoSinks } from "./sinks.js";
+import { internal } from "../convex/_generated/api.js";
 import { SyncHub, type QueryCost } from "./sync.js";
 import { parseDemoToken } from "./token.js";
 
@@ -45,6 +53,8 @@ export type LocalRuntimeOptions = {
   pollMs?: number;
   /** convex-test's own query code instead of the fast index (runtime.ts); slow past a few thousand events. */
   exactRuntime?: boolean;
+  /** Start a local S3 server and webhook receiver and deliver the log to them (sinks.ts). Default false. */
+  sinks?: boolean;
   quiet?: boolean;
   /** Progress lines while seeding (main.ts prints them). */
   onProgress?: (line: string) => void;
@@ -56,6 +66,8 @@ export type LocalRuntime = {
   /** The convex-test instance, for tests that look behind the API. */
   t: LocalConvex["t"];
   convex: LocalConvex;
+  /** The delivery sinks' local servers, when started with `sinks: true`. */
+  sinks: DemoSinks | null;
   /** What each query subscribed right now read on its latest run. */
   costs(): QueryCost[];
   /** Runs `job` in the runtime's queue, then brings every client up to date. */
@@ -165,6 +177,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
   }
 
+  // The sinks' servers are stopped with the runtime; a failure from here on must stop them too.
+  const sinks = options.sinks === true ? await startDemoSinks() : null;
+  try {
+    if (sinks !== null) await sinks.configure(convex);
+  } catch (e) {
+    await sinks?.close();
+    throw e;
+  }
+
   // ---- background work ---------------------------------------------------
   let closing = false;
   let polling = false;
@@ -217,7 +238,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
   // Sealing and a signed checkpoint every few seconds (a deployment's crons: the component's
   // every minute, the app's checkpoint every minute); the dashboard shows the newest one's age.
+  // Only sealed events are delivered: then each running sink with no step on its way gets one
+  // (the component's cron does it every minute), and its steps go on by themselves while a backlog remains.
   let sealError: string | null = null;
+  let deliverError: string | null = null;
   const sealer = setInterval(() => {
     if (closing) return;
     serial
@@ -229,6 +253,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           const message = failureOf(e).message;
           if (message !== sealError) log(`checkpoint failed: ${message}`);
           sealError = message;
+        }
+        if (sinks !== null) {
+          try {
+            await convex.t.mutation(internal.sinks.deliverNow, {});
+            deliverError = null;
+          } catch (e) {
+            const message = failureOf(e).message;
+            if (message !== deliverError) log(`deliverNow failed: ${message}`);
+            deliverError = message;
+          }
         }
         await hub.broadcast();
       })
@@ -298,6 +332,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     res.end(out);
   }
 
+  /** What reached the sinks' servers (`/_local/sinks`), and one S3 object's content (`/_local/sinks/s3/<key>`). */
+  async function sinksRoute(res: ServerResponse, route: string) {
+    if (sinks === null) return sendJson(res, 404, { code: "NotFound", message: "no sinks: the runtime was started without them" });
+    if (route === "/_local/sinks") return sendJson(res, 200, await sinks.arrived());
+    const key = route.startsWith("/_local/sinks/s3/") ? decodeURIComponent(route.slice("/_local/sinks/s3/".length)) : null;
+    if (key === null || key === "") return sendJson(res, 404, { code: "NotFound", message: `${route} is not served by the local runtime` });
+    try {
+      const text = await sinks.object(key);
+      res.writeHead(200, { "content-type": key.endsWith(".json") ? TYPES[".json"] : "application/x-ndjson; charset=utf-8", "cache-control": "no-store", ...CORS });
+      res.end(text);
+    } catch (e) {
+      sendJson(res, 404, { code: "NotFound", message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://local");
     const route = url.pathname;
@@ -308,6 +357,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (route === "/_local/metrics" && req.method === "GET") {
       return sendJson(res, 200, { queries: hub.costs() });
     }
+    if (route.startsWith("/_local/sinks") && req.method === "GET") return await sinksRoute(res, route);
     const api = /^\/api\/(query|mutation|action|query_at_ts)$/.exec(route);
     if (api && req.method === "POST") {
       const kind = api[1] === "query_at_ts" ? "query" : (api[1] as FunctionKind);
@@ -347,13 +397,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   });
 
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(options.port ?? 3210, host, () => {
-      server.off("error", fail);
-      ok();
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(options.port ?? 3210, host, () => {
+        server.off("error", fail);
+        ok();
+      });
     });
-  });
+  } catch (e) {
+    // The port is taken (or the like): nothing else is left running.
+    closing = true;
+    clearInterval(poller);
+    clearInterval(roller);
+    clearInterval(sealer);
+    hub.close();
+    await sinks?.close();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log(`listening on ${url}`);
@@ -363,6 +424,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     port,
     t: convex.t,
     convex,
+    sinks,
     costs: () => hub.costs(),
     run: (job) => runThenBroadcast(() => job(convex)),
     async close() {
@@ -379,6 +441,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       });
       // Let a request already in the queue finish before the caller tears down.
       await serial.run(async () => undefined);
+      await sinks?.close();
     },
   };
 }

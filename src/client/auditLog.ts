@@ -21,6 +21,8 @@ import { ingestHandler, type IngestOptions } from "./ingest.js";
 import { identityActor, needsIdentity, requestContext, toInput, type InputRules } from "./inputs.js";
 import * as integrity from "./integrity.js";
 import * as reports from "./reports.js";
+import { configureSink, type ConfigureSinkArgs } from "./sinks.js";
+import type { SinkStatus } from "../shared/delivery.js";
 import { tableTrigger, type TableChange, type TriggerOptions } from "./triggers.js";
 import type {
   ActionOf,
@@ -339,6 +341,54 @@ export class AuditLog<C extends ActionCatalog | undefined = undefined> {
    */
   async eraseSubject(ctx: RunMutationCtx, args: { actorId: string; cursor?: string | null }): Promise<ErasureResult> {
     return await ctx.runMutation(this.component.integrity.eraseSubject, { ...args, personalFields: this.options.integrity?.personalFields });
+  }
+
+  // ---- Delivery sinks -------------------------------------------------------------
+
+  /**
+   * Adds a sink (S3, webhook, OpenTelemetry, Convex's `log.audit`) or
+   * changes one: its loop delivers every sealed event, in order, from then
+   * on (README "Delivery"). `credentials` is your query that returns the
+   * secrets from your environment; nothing secret is stored.
+   */
+  async configureSink(ctx: RunMutationCtx, args: ConfigureSinkArgs): Promise<{ created: boolean }> {
+    const { by, ...rest } = await this.withBy(ctx, args);
+    return await configureSink(this.component, ctx, rest, by, this.logOptions);
+  }
+
+  /** Stops a sink's deliveries (the step in flight records nothing). False if it was paused already. */
+  async pauseSink(ctx: RunMutationCtx, args: { name: string; by?: string }): Promise<boolean> {
+    return await ctx.runMutation(this.component.sinks.pause, { ...(await this.withBy(ctx, args)), options: this.logOptions });
+  }
+
+  /** Starts a paused or failed sink again from its cursor. False if it was running. */
+  async resumeSink(ctx: RunMutationCtx, args: { name: string; by?: string }): Promise<boolean> {
+    return await ctx.runMutation(this.component.sinks.resume, { ...(await this.withBy(ctx, args)), options: this.logOptions });
+  }
+
+  /** Sends everything again from `fromSeq` (from the start of the batch holding it, so the same objects and ids). */
+  async backfillSink(ctx: RunMutationCtx, args: { name: string; fromSeq: number; by?: string }): Promise<{ nextSeq: number }> {
+    return await ctx.runMutation(this.component.sinks.backfill, { ...(await this.withBy(ctx, args)), options: this.logOptions });
+  }
+
+  /** Removes a sink and its ledger. False if there was none of that name. */
+  async removeSink(ctx: RunMutationCtx, args: { name: string; by?: string }): Promise<boolean> {
+    return await ctx.runMutation(this.component.sinks.remove, { ...(await this.withBy(ctx, args)), options: this.logOptions });
+  }
+
+  /** A delivery step now for running sinks (one by name, or all) rather than at the next cron tick. */
+  async deliverNow(ctx: RunMutationCtx, args: { name?: string } = {}): Promise<number> {
+    return await ctx.runMutation(this.component.sinks.deliver, args);
+  }
+
+  /** Every sink with its status and lag. Pass `now` (rounded) from a reactive query. */
+  async sinks(ctx: RunQueryCtx, args: { paginationOpts: PaginationOptions; now?: number }): Promise<Page<SinkStatus>> {
+    return await ctx.runQuery(this.component.sinks.list, { paginationOpts: { numItems: args.paginationOpts.numItems, cursor: args.paginationOpts.cursor }, now: args.now });
+  }
+
+  /** One sink's status and lag, or null. */
+  async sinkStatus(ctx: RunQueryCtx, args: { name: string; now?: number }): Promise<SinkStatus | null> {
+    return await ctx.runQuery(this.component.sinks.get, args);
   }
 
   // ---- Reports -------------------------------------------------------------------

@@ -91,3 +91,24 @@ export type { ReceiptCheck } from "../shared/receipt.js";
 export { generateKey, parseVerifierKey, parseSignerKey, parseNote, parseCheckpoint, signedBy } from "../shared/note.js";
 export { verifyInclusion, verifyConsistency, leafHash } from "../shared/merkle.js";
 export { canonicalJson, eventLeafHash, eventJson } from "../shared/leaf.js";
+
+export {
+  SINK_KINDS,
+  SINK_STATUSES,
+  DELIVERY_LIMITS,
+  NO_TENANT_PARTITION,
+  vSinkStatus,
+  vSinkTarget,
+  objectKey,
+  checkpointKey,
+  utcDay,
+} from "../shared/delivery.js";
+export type { SinkStatus, SinkTarget, SinkKind, SinkFormat, SinkCredentials, S3Credentials, WebhookCredentials, OtlpCredentials } from "../shared/delivery.js";
+export { vSinkCredentialsArgs } from "./sinks.js";
+export type { ConfigureSinkArgs } from "./sinks.js";
+export { verifyWebhookBatch, webhookAck, deliveredEventId, WEBHOOK_CONTENT_TYPE } from "../shared/webhook.js";
+export type { WebhookAck } from "../shared/webhook.js";
+export { toOcsf, ocsfMapping, OCSF_VERSION, OCSF_CLASS_INFO, OCSF_SEVERITY } from "../shared/ocsf.js";
+export type { OcsfRecord } from "../shared/ocsf.js";
+export { OCSF_CLASSES, OCSF_OF_ACTION, OCSF_OF_CATEGORY } from "../shared/catalog.js";
+export { otlpLogRecord, otlpRequest, OTLP_SEVERITY } from "../shared/otlp.js";

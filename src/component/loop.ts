@@ -1,6 +1,6 @@
 /**
  * The one way a background loop runs in this component (retention runs,
- * report exports, the statistics rollup; sealing and delivery next).
+ * report exports, the statistics rollup, sealing, and each delivery sink).
  *
  * A loop is a document with a `seq` (the number of the step that may run
  * next), `updatedAt` (when a step last recorded progress), `job` (the
@@ -35,9 +35,13 @@ export type LoopFields = {
   scale?: number;
 };
 
-/** Whether the step numbered `seq` may run: the loop is running and no other step took this number. */
-export function isCurrentStep(loop: (LoopFields & { status: string }) | null, seq: number): boolean {
-  return loop !== null && loop.status === "running" && loop.seq === seq;
+/**
+ * Whether the step numbered `seq` may run: the loop is running (its status
+ * one of `running`, for loops with several running statuses such as a
+ * sink's active and retrying) and no other step took this number.
+ */
+export function isCurrentStep(loop: (LoopFields & { status: string }) | null, seq: number, running: readonly string[] = ["running"]): boolean {
+  return loop !== null && running.includes(loop.status) && loop.seq === seq;
 }
 
 /** A step size factor after a step that completed: doubled back towards full size. */

@@ -3,6 +3,7 @@ import { v } from "convex/values";
 import { eventFields, vCategory } from "../shared/validators.js";
 import { reportJobFields } from "../shared/report.js";
 import { retentionHoldFields, retentionRunFields } from "../shared/retention.js";
+import { sinkFields } from "../shared/delivery.js";
 
 export default defineSchema({
   /**
@@ -156,6 +157,16 @@ export default defineSchema({
   })
     .index("by_scope", ["tenant", "action", "day"])
     .index("by_day", ["day", "tenant", "action"]),
+
+  // Delivery (delivery*.ts): one loop per sink, written by its own steps and by
+  // configuration calls, never on the log path.
+  sinks: defineTable(sinkFields).index("by_name", ["name"]).index("by_status", ["status", "updatedAt"]),
+  /**
+   * The sequence ranges a sink's batches cover, fixed when first claimed: a
+   * retry or a backfill sends exactly the same range again (the same S3 key,
+   * the same webhook id), so nothing arrives twice under two names.
+   */
+  sinkBatches: defineTable({ sink: v.id("sinks"), from: v.number(), to: v.number(), createdAt: v.number() }).index("by_sink_from", ["sink", "from"]),
 
   /** When each anomaly alert rule last fired (alerts.ts): rules fire once per window. Never on the log path. */
   alertState: defineTable({ key: v.string(), lastFiredAt: v.number(), fired: v.number() }).index("by_key", ["key"]),

@@ -9,6 +9,7 @@ import { auditError } from "./errors.js";
 import { csvRow, UTF8_BOM } from "./csv.js";
 import { vReadScope, vSearchFilters } from "./filters.js";
 import { literals, vActorType, type AuditEvent } from "./validators.js";
+import { toOcsf, type OcsfSource } from "./ocsf.js";
 
 /** Every field a report may include, in the order of the event table in the README. */
 export const REPORT_FIELDS = [
@@ -157,6 +158,16 @@ export const FORMATS = {
     bom: false,
     header: () => "",
     row: (e, columns) => JSON.stringify(jsonRecord(e, columns)) + "\n",
+  },
+  /** One OCSF 1.3 record per line (ocsf.ts): for a SIEM; the columns do not apply. */
+  ocsf: {
+    contentType: "application/x-ndjson; charset=utf-8",
+    extension: "jsonl",
+    report: false,
+    export: true,
+    bom: false,
+    header: () => "",
+    row: (e) => JSON.stringify(toOcsf(e as unknown as OcsfSource)) + "\n",
   },
   /**
    * The transparency log's `events.jsonl` (sealedExport.ts): every leaf up to

@@ -17,7 +17,12 @@ import { eventJson, type SealInfo } from "./leaf.js";
 
 /** A sealed event's line (`leafHash` from the tree, not recomputed: an edited event then shows as itself). */
 export function eventLine(doc: Record<string, unknown> & { seq?: number; seal?: SealInfo }, leafHash: string): string {
-  return JSON.stringify({ seq: doc.seq, leafHash, seal: doc.seal, ...eventJson(doc) }) + "\n";
+  return JSON.stringify(eventRecord(doc, leafHash)) + "\n";
+}
+
+/** The object of a sealed event's line: what delivery sinks send too, so a delivered archive verifies like an export. */
+export function eventRecord(doc: Record<string, unknown> & { seq?: number; seal?: SealInfo }, leafHash: string): Record<string, unknown> {
+  return { seq: doc.seq, leafHash, seal: doc.seal, ...eventJson(doc) };
 }
 
 export function deletedLine(seq: number, leafHash: string): string {

@@ -7,6 +7,7 @@ import { Generator } from "./Generator";
 import { IDENTITIES, isIdentityKey, type DemoAuth, type IdentityKey } from "./identities";
 import { Reports } from "./Reports";
 import { SealStatus } from "./Seal";
+import { Sinks } from "./Sinks";
 
 export function App({ auth: demoAuth, convexUrl }: { auth: DemoAuth; convexUrl: string }) {
   const { identity, auth } = useSyncExternalStore(demoAuth.subscribe, demoAuth.get);
@@ -51,6 +52,9 @@ export function App({ auth: demoAuth, convexUrl }: { auth: DemoAuth; convexUrl: 
         </Panel>
         <Panel title="Tamper evidence" testId="panel-seal">
           <SealStatus />
+        </Panel>
+        <Panel title="Delivery sinks (admins)" testId="panel-sinks">
+          <Sinks />
         </Panel>
         <Panel title="Audit log (live)" testId="panel-viewer" style={{ gridColumn: "1 / -1" }}>
           <AuditLogViewer search={api.auditLog.search} proveEvent={api.auditLog.proveEvent} onOpen={api.auditLog.openViewer} view="dashboard" exportFileName={`audit-log-${identity}`} />

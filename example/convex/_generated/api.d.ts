@@ -19,6 +19,7 @@ import type * as payments from "../payments.js";
 import type * as recipes from "../recipes.js";
 import type * as reports from "../reports.js";
 import type * as seedReadme from "../seedReadme.js";
+import type * as sinks from "../sinks.js";
 import type * as triggers from "../triggers.js";
 import type * as users from "../users.js";
 
@@ -40,6 +41,7 @@ declare const fullApi: ApiFromModules<{
   recipes: typeof recipes;
   reports: typeof reports;
   seedReadme: typeof seedReadme;
+  sinks: typeof sinks;
   triggers: typeof triggers;
   users: typeof users;
 }>;

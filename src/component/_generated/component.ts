@@ -906,7 +906,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             toTimestamp?: number;
           };
           finishedAt?: number;
-          format: "csv" | "jsonl" | "sealed";
+          format: "csv" | "jsonl" | "ocsf" | "sealed";
           jobId: string;
           pages: number;
           requestedBy?: string;
@@ -1324,6 +1324,247 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           plan: { covered: boolean; index: string; ranges: number };
           scanned: number;
         },
+        Name
+      >;
+    };
+    sinks: {
+      backfill: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          by?: string;
+          fromSeq: number;
+          name: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
+        { nextSeq: number },
+        Name
+      >;
+      configure: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          batchEvents?: number;
+          by?: string;
+          credentials?: string;
+          format?: string;
+          fromSeq?: number;
+          name: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+          retry?: { baseMs?: number; maxAttempts?: number; maxMs?: number };
+          target:
+            | {
+                addressing?: "path" | "virtual";
+                bucket: string;
+                checkEtag?: boolean;
+                endpoint: string;
+                kind: "s3";
+                partitionByTenant?: boolean;
+                prefix?: string;
+                region?: string;
+              }
+            | { kind: "webhook"; requireAck?: boolean; url: string }
+            | { kind: "otlp"; serviceName?: string; url: string }
+            | { kind: "convexAudit" };
+          timeoutMs?: number;
+        },
+        { created: boolean },
+        Name
+      >;
+      deliver: FunctionReference<
+        "mutation",
+        "internal",
+        { name?: string },
+        number,
+        Name
+      >;
+      get: FunctionReference<
+        "query",
+        "internal",
+        { name: string; now?: number },
+        {
+          attempts: number;
+          batchEvents: number;
+          checkpoint: { size: number; time: number } | null;
+          createdAt: number;
+          format: "event" | "ocsf" | "otlp";
+          hasCredentials: boolean;
+          lagEvents: number;
+          lagSeconds: number;
+          lastDeliveredAt: number | null;
+          lastDeliveredSeq: number | null;
+          lastError: {
+            at: number;
+            code: string;
+            httpStatus?: number;
+            message: string;
+            retryable: boolean;
+          } | null;
+          name: string;
+          nextAttemptAt: number | null;
+          nextSeq: number;
+          retry: { baseMs: number; maxAttempts: number; maxMs: number };
+          sealedSize: number;
+          status: "active" | "retrying" | "paused" | "failed";
+          stepPending: boolean;
+          target:
+            | {
+                addressing?: "path" | "virtual";
+                bucket: string;
+                checkEtag?: boolean;
+                endpoint: string;
+                kind: "s3";
+                partitionByTenant?: boolean;
+                prefix?: string;
+                region?: string;
+              }
+            | { kind: "webhook"; requireAck?: boolean; url: string }
+            | { kind: "otlp"; serviceName?: string; url: string }
+            | { kind: "convexAudit" };
+          totals: {
+            batches: number;
+            bytesSent: number;
+            delivered: number;
+            documentsRead: number;
+            failures: number;
+            requests: number;
+            skipped: number;
+          };
+          updatedAt: number;
+        } | null,
+        Name
+      >;
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          now?: number;
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            attempts: number;
+            batchEvents: number;
+            checkpoint: { size: number; time: number } | null;
+            createdAt: number;
+            format: "event" | "ocsf" | "otlp";
+            hasCredentials: boolean;
+            lagEvents: number;
+            lagSeconds: number;
+            lastDeliveredAt: number | null;
+            lastDeliveredSeq: number | null;
+            lastError: {
+              at: number;
+              code: string;
+              httpStatus?: number;
+              message: string;
+              retryable: boolean;
+            } | null;
+            name: string;
+            nextAttemptAt: number | null;
+            nextSeq: number;
+            retry: { baseMs: number; maxAttempts: number; maxMs: number };
+            sealedSize: number;
+            status: "active" | "retrying" | "paused" | "failed";
+            stepPending: boolean;
+            target:
+              | {
+                  addressing?: "path" | "virtual";
+                  bucket: string;
+                  checkEtag?: boolean;
+                  endpoint: string;
+                  kind: "s3";
+                  partitionByTenant?: boolean;
+                  prefix?: string;
+                  region?: string;
+                }
+              | { kind: "webhook"; requireAck?: boolean; url: string }
+              | { kind: "otlp"; serviceName?: string; url: string }
+              | { kind: "convexAudit" };
+            totals: {
+              batches: number;
+              bytesSent: number;
+              delivered: number;
+              documentsRead: number;
+              failures: number;
+              requests: number;
+              skipped: number;
+            };
+            updatedAt: number;
+          }>;
+        },
+        Name
+      >;
+      pause: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          by?: string;
+          name: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
+        boolean,
+        Name
+      >;
+      remove: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          by?: string;
+          name: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
+        boolean,
+        Name
+      >;
+      resume: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          by?: string;
+          name: string;
+          options?: {
+            hashKey?: string;
+            maxEventBytes?: number;
+            piiFields?: Array<string | { field: string; mode?: string }>;
+            redactDefaults?: boolean;
+            redactionMode?: string;
+          };
+        },
+        boolean,
         Name
       >;
     };
