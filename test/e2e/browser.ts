@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 /** The system Chromium (`scripts/ensure-chromium.sh` installs Debian's when missing). */
 export function chromiumPath(): string {
@@ -25,4 +25,19 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** Uncaught exceptions in each page: a crash the UI hid still fails the test. */
+const uncaught = new WeakMap<Page, string[]>();
+export const pageErrors = (page: Page): string[] => uncaught.get(page) ?? [];
+
+/** The dashboard at `url`, signed in as the demo identity `as`, with its uncaught errors collected. */
+export async function openAs(browser: Browser, url: string, as: string, height = 1600): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  uncaught.set(page, errors);
+  await page.goto(`${url}/?as=${as}`);
+  await page.getByTestId("auth-status").and(page.locator('[data-state="signed-in"]')).waitFor({ timeout: 15_000 });
+  return page;
 }

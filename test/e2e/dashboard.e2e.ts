@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot } from "../../example/local/runtime.js";
 import { buildApp } from "../../example/local/app.js";
 import { startLocalRuntime, type LocalRuntime } from "../../example/local/server.js";
-import { launchChromium } from "./browser.js";
+import { launchChromium, openAs, pageErrors } from "./browser.js";
 
 const distDir = join(repoRoot, "test-results", "e2e-app");
 const shots = join(repoRoot, "test-results", "screenshots");
@@ -34,19 +34,8 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-async function open(as: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  uncaught.set(page, errors);
-  await page.goto(`${runtime.url}/?as=${as}`);
-  await page.getByTestId("auth-status").and(page.locator('[data-state="signed-in"]')).waitFor({ timeout: 15_000 });
-  return page;
-}
+const open = (as: string) => openAs(browser, runtime.url, as);
 
-/** Uncaught exceptions in the page: a crash the UI hid would still fail the test. */
-const uncaught = new WeakMap<Page, string[]>();
-const pageErrors = (page: Page) => uncaught.get(page) ?? [];
 const viewer = (page: Page) => page.getByTestId("panel-viewer");
 const rows = (page: Page) => viewer(page).getByTestId("audit-row");
 

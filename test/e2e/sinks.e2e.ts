@@ -19,7 +19,7 @@ import { startLocalRuntime, type LocalRuntime } from "../../example/local/server
 import { DEMO_BUCKET, DEMO_PREFIX, type DemoSinks, type SinksArrived } from "../../example/local/sinks.js";
 import { internal } from "../../example/convex/_generated/api.js";
 import { startFaultProxy } from "../../dev/deliveryServers.js";
-import { launchChromium } from "./browser.js";
+import { launchChromium, openAs, pageErrors } from "./browser.js";
 
 const distDir = join(repoRoot, "test-results", "e2e-app-sinks");
 const shots = join(repoRoot, "test-results", "screenshots");
@@ -41,21 +41,12 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-const uncaught = new WeakMap<Page, string[]>();
 
-async function open(as: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  uncaught.set(page, errors);
-  await page.goto(`${runtime.url}/?as=${as}`);
-  await page.getByTestId("auth-status").and(page.locator('[data-state="signed-in"]')).waitFor({ timeout: 15_000 });
-  return page;
-}
+const open = (as: string) => openAs(browser, runtime.url, as, 1800);
 
 async function finish(page: Page, name: string) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  expect(uncaught.get(page) ?? []).toEqual([]);
+  expect(pageErrors(page)).toEqual([]);
   await page.close();
 }
 
